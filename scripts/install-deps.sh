@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# This file implements the dependency installer used by both README commands.
+# It installs only the Debian packages that are missing (idempotent) and runs
+# `apt-get update` only when something has to be installed.
+#
+# usage: scripts/install-deps.sh [build|run|test]...
+#   build : compiler, CMake and the libraries the engine links against
+#   run   : build + the default dataset (Debian's dataset-fashion-mnist)
+#   test  : build + what the test suite needs (the dataset too: tests use real images)
+set -euo pipefail
+
+build_pkgs=(g++ cmake make pkg-config zlib1g-dev libeigen3-dev libtbb-dev nlohmann-json3-dev
+            libspdlog-dev doctest-dev libcli11-dev)
+dataset_pkgs=(dataset-fashion-mnist)
+
+wanted=()
+[ $# -eq 0 ] && set -- build
+for profile in "$@"; do
+  case "$profile" in
+    build) wanted+=("${build_pkgs[@]}") ;;
+    run|test) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}") ;;
+    *) echo "install-deps.sh: unknown profile '$profile' (expected build, run or test)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  # dpkg-query reports "install ok installed" only for fully installed packages.
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  if [ "$status" != "install ok installed" ]; then
+    case " ${missing[*]-} " in *" $pkg "*) ;; *) missing+=("$pkg") ;; esac
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  SUDO="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

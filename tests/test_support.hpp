@@ -1,0 +1,38 @@
+// This file implements helpers shared by the tests: temporary directories, running the
+// nas-run binary and capturing its output, and small file utilities.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace hwnas::test {
+
+/// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& tag = "hwnas");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return m_path; }
+  std::string file(const std::string& name) const { return (m_path / name).string(); }
+
+ private:
+  std::filesystem::path m_path;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  ///< stdout and stderr together
+};
+
+/// Runs the nas-run binary with `args` (a shell-quoted argument string).
+CommandResult run_nas_run(const std::string& args);
+
+void write_text(const std::string& path, const std::string& text);
+std::string read_text(const std::string& path);
+
+/// Absolute path of a file in the source tree (e.g. "configs/archs/resnet8.json").
+std::string source_path(const std::string& relative);
+
+}  // namespace hwnas::test

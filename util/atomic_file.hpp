@@ -1,0 +1,18 @@
+// This file implements durable file output: atomic replacement (write a temporary file,
+// fsync, rename, fsync the directory) for checkpoints and reports, and durable line
+// appends for result logs such as history.jsonl.
+#pragma once
+
+#include <string>
+
+namespace hwnas {
+
+/// Replaces `path` with `content` so that a crash leaves either the old or the new file,
+/// never a torn one. @throws UserError on I/O failure.
+void write_file_atomically(const std::string& path, const std::string& content);
+
+/// Appends one line (a '\n' is added) and fsyncs, so that a finished result survives a
+/// SIGKILL right after this call. @throws UserError on I/O failure.
+void append_line_durably(const std::string& path, const std::string& line);
+
+}  // namespace hwnas

@@ -1,0 +1,46 @@
+// This file implements the error types of the engine's three error tiers.
+//
+// 1. Bad user input (config, arch.json, dataset files, CLI values) throws a UserError
+//    subclass; nas-run maps it to one line on stderr and exit code 2.
+// 2. Broken invariants are assert()s.
+// 3. A failed candidate (NaN loss, over budget) is a status value, never an exception.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace hwnas {
+
+/// Any error caused by what the user gave us. The message is one line, complete.
+class UserError : public std::runtime_error {
+ public:
+  explicit UserError(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// A value in a JSON document (config, arch, space, MCU database) is wrong.
+/// Message: "<file>: <json pointer>: expected <expected>, found <found>".
+class ConfigError : public UserError {
+ public:
+  ConfigError(std::string file, std::string pointer, std::string expected, std::string found);
+
+  /// For messages that are not "expected X, found Y": "<file>: <pointer>: <message>".
+  static ConfigError with_message(std::string file, std::string pointer, const std::string& message);
+
+  const std::string& file() const { return m_file; }
+  const std::string& pointer() const { return m_pointer; }
+
+ private:
+  ConfigError(std::string file, std::string pointer, const std::string& full_message, int);
+
+  std::string m_file;
+  std::string m_pointer;
+};
+
+/// A data file (IDX, CSV, NPY) is missing, truncated or inconsistent.
+/// Message: "<file>: <what>".
+class DataError : public UserError {
+ public:
+  DataError(const std::string& file, const std::string& what) : UserError(file + ": " + what) {}
+};
+
+}  // namespace hwnas
