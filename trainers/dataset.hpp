@@ -1,0 +1,38 @@
+// This file implements Dataset, an in-memory labelled classification dataset, and the
+// train/validation/test splits the search works with.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "space/tensor_shape.hpp"
+
+namespace hwnas {
+
+/// Row-major float matrix; one row per sample.
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+struct Dataset {
+  std::string name;
+  TensorShape sample_shape;  ///< per-sample NHWC shape
+  int num_classes = 0;
+  RowMatrix x;               ///< features (N x H*W*C), NHWC order within a row
+  std::vector<int32_t> y;    ///< N labels in [0, num_classes)
+
+  size_t size() const { return y.size(); }
+  /// The samples at `indices`, in that order.
+  Dataset subset(const std::vector<size_t>& indices) const;
+  /// Samples per class (size num_classes).
+  std::vector<size_t> class_counts() const;
+};
+
+struct DatasetSplits {
+  Dataset train;
+  Dataset validation;  ///< used for selection
+  Dataset test;        ///< only for reporting final models
+};
+
+}  // namespace hwnas

@@ -1,0 +1,48 @@
+// This file implements the trainer's entry point: train one architecture on a dataset
+// with a recipe and a seed, and score it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "space/architecture.hpp"
+#include "trainers/dataset.hpp"
+#include "trainers/training_options.hpp"
+
+namespace hwnas {
+
+struct EpochReport {
+  int epoch = 0;            ///< 1-based
+  int epochs = 0;
+  double train_loss = 0.0;  ///< mean over the epoch
+  double train_accuracy = 0.0;
+  double validation_accuracy = 0.0;
+  double images_per_second = 0.0;
+};
+
+struct TrainResult {
+  bool ok = false;
+  std::string failure;          ///< why not ok (e.g. "loss became NaN at epoch 1")
+  double train_loss = 0.0;      ///< last epoch mean
+  double train_accuracy = 0.0;  ///< last epoch
+  double validation_accuracy = 0.0;
+  double test_accuracy = -1.0;  ///< -1 when no test set was given
+  double seconds = 0.0;
+  double images_per_second = 0.0;
+  int64_t steps = 0;
+};
+
+using EpochCallback = std::function<void(const EpochReport&)>;
+
+/// Trains `arch` from a fresh initialisation drawn from `seed` and evaluates it on the
+/// validation set (and on `test` if non-null). Failures of the candidate (NaN loss) are
+/// reported in TrainResult, never thrown.
+/// NOTE: runs in the caller's TBB arena; results are identical for a given seed whatever
+/// the number of threads (fixed-size gradient chunks reduced in a fixed order).
+TrainResult train_and_evaluate(const Architecture& arch, const Dataset& train,
+                               const Dataset& validation, const Dataset* test,
+                               const TrainingOptions& options, uint64_t seed,
+                               const EpochCallback& on_epoch = {});
+
+}  // namespace hwnas
