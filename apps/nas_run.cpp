@@ -1,2 +1,147 @@
-// placeholder, replaced below
-int main() { return 0; }
+// This file implements the nas-run command line: argument parsing (CLI11), logging
+// setup and the thread limit, then one library call per subcommand. It holds the only
+// top-level catch, which maps user errors to one line on stderr and exit code 2.
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <optional>
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+#include <tbb/global_control.h>
+
+#include "apps/inspect_command.hpp"
+#include "search/run_config.hpp"
+#include "search/run_search.hpp"
+#include "util/errors.hpp"
+#include "util/logging.hpp"
+#include "util/stop_signal.hpp"
+
+namespace {
+
+constexpr int kUserErrorExit = 2;
+
+struct Options {
+  std::string log_level = "info";
+  int threads = 0;
+  std::string config;
+  std::string out;
+  int64_t seed = -1;
+  std::string arch;
+  bool json = false;
+};
+
+const std::vector<std::string> kSubcommands = {"search", "validate", "inspect"};
+
+// `nas-run config.json` is `nas-run search config.json`: insert the subcommand when the
+// first word is not one.
+std::vector<std::string> with_default_subcommand(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i].rfind("-", 0) == 0) {
+      // skip an option's value ("--threads 2")
+      const bool takes_value = args[i] == "--log-level" || args[i] == "--threads";
+      if (takes_value) ++i;
+      continue;
+    }
+    bool known = false;
+    for (const auto& s : kSubcommands) known = known || args[i] == s;
+    if (!known) args.insert(args.begin() + long(i), "search");
+    break;
+  }
+  return args;
+}
+
+void apply_search_overrides(hwnas::RunConfig& config, const Options& o) {
+  if (o.seed >= 0) config.search.seed = uint64_t(o.seed);
+  if (!o.out.empty()) {
+    config.output.dir = o.out;
+    config.output.if_exists = hwnas::IfExists::kFail;  // an explicit directory is never renamed
+  }
+}
+
+int run_search_command(const Options& o) {
+  hwnas::RunConfig config = hwnas::load_run_config(o.config);
+  apply_search_overrides(config, o);
+  hwnas::install_stop_signal_handlers();
+  const hwnas::RunSummary s = hwnas::run_search(config, o.threads);
+  spdlog::info("done: {} candidates evaluated ({} failed), {} rejected before training; results in {}",
+               s.evaluated, s.failed, s.rejected, s.run_dir);
+  if (s.stopped_early)
+    spdlog::warn("stopped early ({}); every finished candidate is in {}/history.jsonl", s.stop_reason, s.run_dir);
+  return 0;
+}
+
+int run_validate_command(const Options& o) {
+  const hwnas::RunConfig config = hwnas::load_run_config(o.config);
+  std::cout << o.config << ": valid (" << config.targets.size() << " target"
+            << (config.targets.size() == 1 ? "" : "s") << ", " << config.search.evaluations
+            << " evaluations, output " << config.output.dir << ")\n";
+  return 0;
+}
+
+void build_cli(CLI::App& app, Options& o) {
+  app.set_version_flag("--version", std::string("nas-run (hwnas) ") + HWNAS_VERSION);
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  app.add_option("--threads", o.threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096))->capture_default_str();
+  app.require_subcommand(1);
+
+  auto* search = app.add_subcommand("search", "run an architecture search (also: nas-run CONFIG)");
+  search->add_option("config", o.config, "config.json")->required()->check(CLI::ExistingFile);
+  search->add_option("--seed", o.seed, "override search.seed")->check(CLI::Range(int64_t(0), int64_t(1) << 53));
+  search->add_option("--out", o.out, "override output.dir (must not exist or be empty)");
+
+  auto* validate = app.add_subcommand("validate", "check a config without running it");
+  validate->add_option("config", o.config, "config.json")->required()->check(CLI::ExistingFile);
+
+  auto* inspect = app.add_subcommand("inspect", "per-layer shapes, parameters and MACs of an arch.json");
+  inspect->add_option("arch", o.arch, "arch.json")->required()->check(CLI::ExistingFile);
+  inspect->add_flag("--json", o.json, "print JSON instead of a table");
+  for (auto* sub : {search, validate, inspect}) sub->fallthrough();
+}
+
+int dispatch(CLI::App& app, const Options& o) {
+  hwnas::setup_logging(o.log_level);
+  // NOTE: bounds every TBB arena of the process, including the trainer's nested loops.
+  std::optional<tbb::global_control> limit;
+  if (o.threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, size_t(o.threads));
+  if (app.got_subcommand("validate")) return run_validate_command(o);
+  if (app.got_subcommand("inspect")) return hwnas::run_inspect_command(o.arch, o.json);
+  return run_search_command(o);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"nas-run: hardware-aware neural architecture search for microcontrollers.\n"
+               "Usage: nas-run CONFIG | nas-run SUBCOMMAND ...   (see README.md and docs/config.md)",
+               "nas-run"};
+  Options options;
+  build_cli(app, options);
+  try {
+    auto args = with_default_subcommand(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector
+    app.parse(args);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "nas-run: " << e.what() << " (see nas-run --help)\n";
+    return kUserErrorExit;
+  }
+  try {
+    return dispatch(app, options);
+  } catch (const hwnas::UserError& e) {
+    std::cerr << "nas-run: error: " << e.what() << "\n";
+    return kUserErrorExit;
+  } catch (const std::exception& e) {
+    std::cerr << "nas-run: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}

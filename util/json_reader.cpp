@@ -204,7 +204,7 @@ const nlohmann::json& JsonReader::get_array(const std::string& key, size_t min_s
 
 void JsonReader::finish() const {
   for (auto it = m_value->begin(); it != m_value->end(); ++it) {
-    if (m_known.count(it.key())) continue;
+    if (m_known.count(it.key()) || is_comment_key(it.key())) continue;
     std::vector<std::string> known(m_known.begin(), m_known.end());
     throw ConfigError(m_file, pointer_of(it.key()),
                       "no such key (known keys here: " + join(known, ", ") + ")",

@@ -20,6 +20,10 @@
 
 namespace hwnas {
 
+/// Keys starting with '_' ("_comment", "_why") are comments: JSON has none, and example
+/// configs need them. finish() skips them; everything else unknown is an error.
+inline bool is_comment_key(const std::string& key) { return !key.empty() && key[0] == '_'; }
+
 /// Short rendering of a JSON value for error messages ("a string \"abc\"", "-3", ...).
 std::string describe_json(const nlohmann::json& value);
 

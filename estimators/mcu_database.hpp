@@ -1,0 +1,41 @@
+// This file implements the MCU database: the boards a search can target, read strictly
+// from JSON (the built-in configs/mcus.json is compiled into the binary so that nas-run
+// works from any directory).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace hwnas {
+
+struct McuSpec {
+  std::string name;
+  std::string core;  ///< cortex-m0plus, cortex-m4, cortex-m7, cortex-m33, ...
+  double clock_mhz = 0;
+  double sram_kb = 0;   ///< KiB available to the application
+  double flash_kb = 0;  ///< KiB
+  std::string fpu;      ///< none, sp, dp
+  bool dsp = false;     ///< DSP/SIMD extension (SMLAD) present
+  std::string datasheet;
+};
+
+class McuDatabase {
+ public:
+  /// The database compiled into the binary (configs/mcus.json).
+  static McuDatabase builtin();
+  /// @throws ConfigError naming `file` and the JSON pointer.
+  static McuDatabase from_json(const nlohmann::json& value, const std::string& file);
+
+  /// nullptr if absent.
+  const McuSpec* find(const std::string& name) const;
+  const std::vector<McuSpec>& all() const { return m_mcus; }
+  /// "STM32F746, STM32H743, ..." for error messages.
+  std::string names() const;
+
+ private:
+  std::vector<McuSpec> m_mcus;
+};
+
+}  // namespace hwnas

@@ -1,0 +1,43 @@
+// This file implements the history record of a candidate (see candidate.hpp).
+#include "search/candidate.hpp"
+
+namespace hwnas {
+
+namespace {
+
+nlohmann::json costs_json(const std::vector<TargetCost>& costs) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& c : costs)
+    j[c.mcu] = {{"flash_bytes_lower_bound", c.bounds.flash_bytes},
+                {"ram_bytes_lower_bound", c.bounds.ram_bytes},
+                {"fits", c.fits}};
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json candidate_record(const Candidate& c) {
+  const TrainResult& r = c.result;
+  nlohmann::json j = {
+      {"index", c.index},
+      {"id", c.identity},
+      {"genome", c.genome},
+      {"seed", c.seed},
+      {"params", c.arch.total_params()},
+      {"macs", c.arch.total_macs()},
+      {"layers", c.arch.size()},
+      {"costs", costs_json(c.costs)},
+      {"fidelity", {{"epochs", c.fidelity.epochs}, {"train_samples", c.fidelity.train_samples}}},
+      {"status", r.ok ? "ok" : "failed"},
+      {"train_loss", r.train_loss},
+      {"train_accuracy", r.train_accuracy},
+      {"val_accuracy", r.validation_accuracy},
+      {"test_accuracy", r.test_accuracy},
+      {"train_seconds", r.seconds},
+      {"images_per_second", r.images_per_second},
+  };
+  if (!r.ok) j["failure"] = r.failure;
+  return j;
+}
+
+}  // namespace hwnas

@@ -1,0 +1,45 @@
+// This file implements Candidate, one sampled network on its way through the search,
+// and its history.jsonl record.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "estimators/footprint_bounds.hpp"
+#include "space/architecture.hpp"
+#include "space/cnn_chain_space.hpp"
+#include "trainers/trainer.hpp"
+
+namespace hwnas {
+
+/// A candidate's costs on one target board.
+struct TargetCost {
+  std::string mcu;
+  FootprintBounds bounds;
+  bool fits = false;
+};
+
+/// How much training a candidate got (the search's fidelity level).
+struct Fidelity {
+  int epochs = 0;
+  int64_t train_samples = 0;
+};
+
+struct Candidate {
+  int index = 0;            ///< order of sampling, 0-based
+  Genome genome;
+  std::string identity;     ///< architecture_identity of the decoded network
+  uint64_t seed = 0;        ///< training seed, derived from (run seed, index)
+  Architecture arch;
+  std::vector<TargetCost> costs;
+  Fidelity fidelity;
+  TrainResult result;
+};
+
+/// One history.jsonl line.
+nlohmann::json candidate_record(const Candidate& c);
+
+}  // namespace hwnas

@@ -1,0 +1,138 @@
+// This file implements the per-section parsers of config.json (see docs/config.md).
+#include "search/config_sections.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace hwnas::detail {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A path value: resolved against the config's folder; must name an existing file.
+std::string existing_file(JsonReader& r, const std::string& key, const fs::path& base_dir) {
+  const std::string raw = r.get_string(key);
+  const fs::path p = fs::path(raw).is_absolute() ? fs::path(raw) : base_dir / raw;
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) r.fail(key, "an existing file (looked for " + p.string() + ")");
+  return p.lexically_normal().string();
+}
+
+// A non-empty list of distinct positive integers (a categorical choice).
+std::vector<int> choice_list(JsonReader& r, const std::string& key, int min, int max) {
+  const auto values = r.get_int_list(key, 1, 64, min, max);
+  std::set<int64_t> seen(values.begin(), values.end());
+  if (seen.size() != values.size()) r.fail(key, "distinct values");
+  return {values.begin(), values.end()};
+}
+
+}  // namespace
+
+DatasetConfig parse_dataset_section(JsonReader r, const fs::path& base_dir) {
+  DatasetConfig d;
+  const std::string format = r.get_enum("format", {"idx", "synthetic"});
+  d.name = r.get_string_or("name", format == "idx" ? "idx" : "synthetic");
+  if (format == "idx") {
+    d.format = DatasetFormat::kIdx;
+    d.train_images = existing_file(r, "train_images", base_dir);
+    d.train_labels = existing_file(r, "train_labels", base_dir);
+    d.test_images = existing_file(r, "test_images", base_dir);
+    d.test_labels = existing_file(r, "test_labels", base_dir);
+  } else {
+    d.format = DatasetFormat::kSynthetic;
+    const auto shape = r.get_int_list("shape", 3, 3, 1, 4096);
+    d.synthetic_shape = {int(shape[0]), int(shape[1]), int(shape[2])};
+    if (d.synthetic_shape.elements() > (1 << 20)) r.fail("shape", "at most 2^20 elements per sample");
+    d.synthetic_classes = int(r.get_int_or("classes", 10, 2, 1000));
+    d.synthetic_train_size = r.get_int_or("train_size", 1000, 10, 1000000);
+    d.synthetic_test_size = r.get_int_or("test_size", 200, 10, 1000000);
+  }
+  d.train_limit = r.get_int_or("train_limit", 0, 0, 100000000);
+  d.test_limit = r.get_int_or("test_limit", 0, 0, 100000000);
+  d.validation_fraction = r.get_double_or("validation_fraction", 0.1, 0.01, 0.9);
+  d.normalize = r.get_bool_or("normalize", true);
+  r.finish();
+  return d;
+}
+
+CnnChainSpaceConfig parse_space_section(JsonReader r) {
+  CnnChainSpaceConfig s;
+  r.get_enum("kind", {"cnn_chain"});
+  JsonReader blocks = r.child("blocks");
+  s.min_blocks = int(blocks.get_int("min", 1, 16));
+  s.max_blocks = int(blocks.get_int("max", 1, 16));
+  if (s.max_blocks < s.min_blocks) blocks.fail("max", "an integer >= min (" + std::to_string(s.min_blocks) + ")");
+  blocks.finish();
+  s.channels = choice_list(r, "channels", 1, 4096);
+  s.kernels = choice_list(r, "kernels", 1, 15);
+  s.dense_units = r.take("dense_units") ? choice_list(r, "dense_units", 0, 65536) : std::vector<int>{0};
+  s.batch_norm = r.get_bool_or("batch_norm", true);
+  r.finish();
+  return s;
+}
+
+std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::string& key) {
+  const auto& list = parent.get_array(key, 1, 64);
+  const McuDatabase& db = McuDatabase::builtin();
+  std::vector<TargetConfig> targets;
+  for (size_t i = 0; i < list.size(); ++i) {
+    JsonReader r(list[i], parent.file(), pointer_index(parent.pointer_of(key), i));
+    const std::string name = r.get_string("mcu");
+    const McuSpec* mcu = db.find(name);
+    if (!mcu) r.fail("mcu", "a known board (" + db.names() + ")");
+    TargetConfig t;
+    t.mcu = *mcu;
+    t.max_ram_kb = r.get_double_or("max_ram_kb", mcu->sram_kb, 0.001, mcu->sram_kb);
+    t.max_flash_kb = r.get_double_or("max_flash_kb", mcu->flash_kb, 0.001, mcu->flash_kb);
+    t.safety_margin = r.get_double_or("safety_margin", 0.1, 0.0, 0.9);
+    r.finish();
+    for (const auto& other : targets)
+      if (other.mcu.name == name) r.fail("mcu", "each board at most once");
+    targets.push_back(t);
+  }
+  return targets;
+}
+
+SearchConfig parse_search_section(JsonReader r) {
+  SearchConfig s;
+  r.get_enum_or("strategy", {"random"}, "random");
+  s.evaluations = int(r.get_int_or("evaluations", 10, 1, 1000000));
+  s.seed = uint64_t(r.get_int_or("seed", 1, 0, int64_t(1) << 53));
+  s.max_wall_minutes = r.get_double_or("max_wall_minutes", 0, 0, 1e7);
+  s.max_rejections = int(r.get_int_or("max_rejections", 10000, 1, 100000000));
+  r.finish();
+  return s;
+}
+
+TrainingOptions parse_training_section(JsonReader r) {
+  TrainingOptions t;
+  t.epochs = int(r.get_int_or("epochs", t.epochs, 1, 10000));
+  t.batch_size = int(r.get_int_or("batch_size", t.batch_size, 1, 65536));
+  t.optimizer = r.get_enum_or("optimizer", {"sgd", "adam"}, "sgd") == "sgd" ? OptimizerKind::kSgd
+                                                                           : OptimizerKind::kAdam;
+  t.learning_rate = r.get_double_or("learning_rate", t.learning_rate, 1e-8, 10.0);
+  t.momentum = r.get_double_or("momentum", t.momentum, 0.0, 0.999);
+  t.nesterov = r.get_bool_or("nesterov", t.nesterov);
+  t.weight_decay = r.get_double_or("weight_decay", t.weight_decay, 0.0, 1.0);
+  t.warmup_epochs = r.get_double_or("warmup_epochs", t.warmup_epochs, 0.0, 1000.0);
+  if (t.warmup_epochs > t.epochs) r.fail("warmup_epochs", "at most training.epochs (" + std::to_string(t.epochs) + ")");
+  t.label_smoothing = r.get_double_or("label_smoothing", t.label_smoothing, 0.0, 0.5);
+  r.finish();
+  return t;
+}
+
+OutputConfig parse_output_section(JsonReader r) {
+  OutputConfig o;
+  const std::string dir = r.get_string("dir");
+  if (dir.empty()) r.fail("dir", "a non-empty directory path");
+  // Outputs land where the user runs nas-run (unlike inputs, which travel with the config).
+  o.dir = fs::absolute(fs::path(dir)).lexically_normal().string();
+  o.if_exists = r.get_enum_or("if_exists", {"increment", "fail"}, "increment") == "increment"
+                    ? IfExists::kIncrement
+                    : IfExists::kFail;
+  r.finish();
+  return o;
+}
+
+}  // namespace hwnas::detail

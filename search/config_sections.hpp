@@ -1,0 +1,20 @@
+// This file implements the parsers of the individual config sections; run_config.cpp
+// assembles them. Each takes the section's JsonReader and finishes it.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "search/run_config.hpp"
+#include "util/json_reader.hpp"
+
+namespace hwnas::detail {
+
+DatasetConfig parse_dataset_section(JsonReader r, const std::filesystem::path& base_dir);
+CnnChainSpaceConfig parse_space_section(JsonReader r);
+std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::string& key);
+SearchConfig parse_search_section(JsonReader r);
+TrainingOptions parse_training_section(JsonReader r);
+OutputConfig parse_output_section(JsonReader r);
+
+}  // namespace hwnas::detail

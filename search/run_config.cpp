@@ -1,0 +1,31 @@
+// This file implements load_run_config: the top level of config.json (see docs/config.md).
+#include "search/run_config.hpp"
+
+#include <filesystem>
+
+#include "search/config_sections.hpp"
+
+namespace hwnas {
+
+RunConfig parse_run_config(const nlohmann::json& value, const std::string& file) {
+  namespace fs = std::filesystem;
+  const fs::path base_dir = fs::absolute(fs::path(file)).parent_path();
+  JsonReader r(value, file);
+  RunConfig c;
+  c.path = file;
+  c.source = value;
+  c.dataset = detail::parse_dataset_section(r.child("dataset"), base_dir);
+  c.space = detail::parse_space_section(r.child("space"));
+  c.targets = detail::parse_targets_section(r, "targets");
+  c.search = r.take("search") ? detail::parse_search_section(r.child("search")) : SearchConfig{};
+  c.training = r.take("training") ? detail::parse_training_section(r.child("training")) : TrainingOptions{};
+  c.output = detail::parse_output_section(r.child("output"));
+  r.finish();
+  return c;
+}
+
+RunConfig load_run_config(const std::string& path) {
+  return parse_run_config(read_json_file(path), path);
+}
+
+}  // namespace hwnas

@@ -1,0 +1,64 @@
+// This file implements RunConfig, the validated form of a run's config.json, and its
+// loader. Everything is checked here, once (unknown keys, types, ranges, MCUs that
+// exist, data files that exist); nothing downstream re-checks. Every key is documented
+// in docs/config.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "estimators/mcu_database.hpp"
+#include "space/cnn_chain_space.hpp"
+#include "trainers/dataset_config.hpp"
+#include "trainers/training_options.hpp"
+
+namespace hwnas {
+
+/// One board the found networks must fit, with its budgets (already reduced by nothing:
+/// the safety margin is applied when checking).
+struct TargetConfig {
+  McuSpec mcu;
+  double max_ram_kb = 0;    ///< default: the board's SRAM
+  double max_flash_kb = 0;  ///< default: the board's flash
+  double safety_margin = 0.1;  ///< a candidate must fit in (1 - margin) x budget
+};
+
+enum class StrategyKind { kRandom };
+
+struct SearchConfig {
+  StrategyKind strategy = StrategyKind::kRandom;
+  int evaluations = 10;           ///< candidates to train
+  uint64_t seed = 1;
+  double max_wall_minutes = 0;    ///< 0: no wall-time budget
+  int max_rejections = 10000;     ///< consecutive infeasible samples before giving up
+};
+
+enum class IfExists { kIncrement, kFail };
+
+struct OutputConfig {
+  std::string dir = "runs/run";  ///< absolute after loading
+  IfExists if_exists = IfExists::kIncrement;
+};
+
+struct RunConfig {
+  std::string path;  ///< the config file
+  DatasetConfig dataset;
+  CnnChainSpaceConfig space;
+  std::vector<TargetConfig> targets;
+  SearchConfig search;
+  TrainingOptions training;
+  OutputConfig output;
+  nlohmann::json source;  ///< the config as written, kept in the run directory
+};
+
+/// Reads and validates a config file. Relative paths inside it are resolved against the
+/// config file's folder. @throws ConfigError / UserError with file and JSON pointer.
+RunConfig load_run_config(const std::string& path);
+
+/// Validates an already parsed config (`file` names it in errors).
+RunConfig parse_run_config(const nlohmann::json& value, const std::string& file);
+
+}  // namespace hwnas

@@ -1,0 +1,60 @@
+// This file implements the run directory (see run_directory.hpp).
+#include "search/run_directory.hpp"
+
+#include <filesystem>
+
+#include "util/atomic_file.hpp"
+#include "util/errors.hpp"
+
+namespace hwnas {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool usable(const fs::path& p) {
+  std::error_code ec;
+  if (!fs::exists(p, ec)) return true;
+  return fs::is_directory(p, ec) && fs::is_empty(p, ec);
+}
+
+}  // namespace
+
+RunDirectory RunDirectory::create(const OutputConfig& output) {
+  fs::path dir = output.dir;
+  if (!usable(dir)) {
+    if (output.if_exists == IfExists::kFail)
+      throw UserError(output.dir + ": run directory exists and is not empty (choose another --out, "
+                      "or set output.if_exists to \"increment\")");
+    for (int n = 2;; ++n) {
+      dir = output.dir + "-" + std::to_string(n);
+      if (usable(dir)) break;
+      if (n > 100000) throw UserError(output.dir + ": no free run directory name");
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw UserError(dir.string() + ": cannot create run directory: " + ec.message());
+  return RunDirectory(fs::absolute(dir).lexically_normal().string());
+}
+
+std::string RunDirectory::file(const std::string& name) const { return (fs::path(m_path) / name).string(); }
+
+void RunDirectory::append_history(const nlohmann::json& record) {
+  std::lock_guard<std::mutex> lock(m_history_mutex);
+  append_line_durably(file("history.jsonl"), record.dump());
+}
+
+void RunDirectory::write_json(const std::string& name, const nlohmann::json& value) const {
+  write_file_atomically(file(name), value.dump(2) + "\n");
+}
+
+std::string RunDirectory::model_dir(const std::string& identity) const {
+  const fs::path dir = fs::path(m_path) / "models" / identity;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw UserError(dir.string() + ": cannot create: " + ec.message());
+  return dir.string();
+}
+
+}  // namespace hwnas

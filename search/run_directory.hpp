@@ -1,0 +1,44 @@
+// This file implements RunDirectory, the folder a search writes into:
+//   config.json    the config as given (for reproducing the run)
+//   history.jsonl  one JSON line per evaluated candidate, appended durably as it finishes
+//   summary.json   the run's totals and best candidates (rewritten atomically)
+//   models/<id>/   per candidate: arch.json
+//   run.log        the log, as on the console
+#pragma once
+
+#include <mutex>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "search/run_config.hpp"
+
+namespace hwnas {
+
+class RunDirectory {
+ public:
+  /// Creates the directory named by `output`; if it exists and is not empty, either picks
+  /// "<dir>-2", "<dir>-3", ... (if_exists: increment) or fails (if_exists: fail).
+  /// @throws UserError.
+  static RunDirectory create(const OutputConfig& output);
+
+  const std::string& path() const { return m_path; }
+  std::string file(const std::string& name) const;
+
+  /// NOTE: thread-safe; lines from concurrent evaluations never interleave.
+  void append_history(const nlohmann::json& record);
+  /// Atomic replace of `name` with pretty JSON.
+  void write_json(const std::string& name, const nlohmann::json& value) const;
+  /// The directory for one candidate's files (created on demand).
+  std::string model_dir(const std::string& identity) const;
+
+  RunDirectory(RunDirectory&& other) noexcept : m_path(std::move(other.m_path)) {}
+
+ private:
+  explicit RunDirectory(std::string path) : m_path(std::move(path)) {}
+
+  std::string m_path;
+  std::mutex m_history_mutex;
+};
+
+}  // namespace hwnas

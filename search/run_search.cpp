@@ -1,0 +1,156 @@
+// This file implements run_search (see run_search.hpp): the walking skeleton of the
+// whole pipeline. The evaluation step trains candidates concurrently on the TBB pool;
+// each finished candidate is appended to history.jsonl at once.
+#include "search/run_search.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+#include <spdlog/spdlog.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "search/feasible_sampler.hpp"
+#include "search/run_directory.hpp"
+#include "search/run_summary.hpp"
+#include "space/arch_json.hpp"
+#include "util/logging.hpp"
+#include "util/seeding.hpp"
+#include "util/stop_signal.hpp"
+
+namespace hwnas {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr uint64_t kDataStream = 3;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string format_duration(double seconds) {
+  const int s = int(seconds + 0.5);
+  return s >= 60 ? std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s" : std::to_string(s) + "s";
+}
+
+// Shared state of the evaluation step: progress, the stop decision, totals.
+struct EvaluationProgress {
+  Clock::time_point start = Clock::now();
+  std::mutex mutex;
+  int done = 0;
+  int total = 0;
+  double best_val = -1;
+  std::atomic<bool> stopping{false};
+  std::string stop_reason;
+};
+
+bool should_stop(const RunConfig& config, EvaluationProgress& p) {
+  if (p.stopping) return true;
+  std::string reason;
+  if (stop_requested()) reason = "stop signal (SIGINT/SIGTERM)";
+  else if (config.search.max_wall_minutes > 0 && seconds_since(p.start) > 60.0 * config.search.max_wall_minutes)
+    reason = "wall-time budget search.max_wall_minutes reached";
+  if (reason.empty()) return false;
+  std::lock_guard<std::mutex> lock(p.mutex);
+  if (!p.stopping.exchange(true)) {
+    p.stop_reason = reason;
+    spdlog::warn("{}: finishing the candidates in training, starting no new ones", reason);
+  }
+  return true;
+}
+
+void report_finished(const Candidate& c, EvaluationProgress& p) {
+  std::lock_guard<std::mutex> lock(p.mutex);
+  ++p.done;
+  if (c.result.ok && c.result.validation_accuracy > p.best_val) p.best_val = c.result.validation_accuracy;
+  const double elapsed = seconds_since(p.start);
+  const double eta = elapsed / p.done * (p.total - p.done);
+  if (c.result.ok)
+    spdlog::info("[{}/{}] {} val_acc {:.4f} params {} MACs {} RAM>={} B flash>={} B ({:.1f}s) | best {:.4f} | ETA {}",
+                 p.done, p.total, c.identity, c.result.validation_accuracy, c.arch.total_params(),
+                 c.arch.total_macs(), c.costs[0].bounds.ram_bytes, c.costs[0].bounds.flash_bytes,
+                 c.result.seconds, p.best_val, format_duration(eta));
+  else
+    spdlog::warn("[{}/{}] {} failed: {}", p.done, p.total, c.identity, c.result.failure);
+}
+
+void evaluate_one(Candidate& c, const DatasetSplits& data, const RunConfig& config, RunDirectory& dir,
+                  EvaluationProgress& progress, std::vector<char>& finished) {
+  if (should_stop(config, progress)) return;
+  save_architecture(c.arch, dir.model_dir(c.identity) + "/arch.json");
+  c.fidelity = {config.training.epochs, int64_t(data.train.size())};
+  c.result = train_and_evaluate(c.arch, data.train, data.validation, &data.test, config.training, c.seed);
+  dir.append_history(candidate_record(c));
+  finished[size_t(c.index)] = 1;
+  report_finished(c, progress);
+}
+
+nlohmann::json dataset_info(const DatasetSplits& d) {
+  const TensorShape& s = d.train.sample_shape;
+  return {{"name", d.train.name},
+          {"shape", {s.h, s.w, s.c}},
+          {"classes", d.train.num_classes},
+          {"train", d.train.size()},
+          {"validation", d.validation.size()},
+          {"test", d.test.size()}};
+}
+
+}  // namespace
+
+RunSummary run_search(const RunConfig& config, int threads) {
+  const auto start = Clock::now();
+  RunDirectory dir = RunDirectory::create(config.output);
+  add_log_file(dir.file("run.log"));
+  dir.write_json("config.json", config.source);
+  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
+  spdlog::info("hwnas {} | config {} | run directory {} | seed {} | threads {}", HWNAS_VERSION, config.path,
+               dir.path(), config.search.seed, arena.max_concurrency());
+
+  // Step 1: data. Splits depend only on the seed.
+  const DatasetSplits data = load_dataset(config.dataset, derive_seed(config.search.seed, kDataStream, 0));
+  spdlog::info("dataset {}: {} train / {} validation / {} test samples of {}, {} classes", data.train.name,
+               data.train.size(), data.validation.size(), data.test.size(), data.train.sample_shape.str(),
+               data.train.num_classes);
+
+  // Step 2: candidates that fit every target, before any training.
+  const CnnChainSpace space(config.space, data.train.sample_shape, data.train.num_classes);
+  SamplingOutcome sampled = sample_feasible(space, config.targets, config.search.evaluations,
+                                            config.search.max_rejections, config.search.seed);
+  spdlog::info("space cnn_chain: 10^{:.1f} members; {} candidates fit all targets ({} rejected before training, {} duplicates)",
+               space.log10_size(), sampled.candidates.size(), sampled.rejected, sampled.duplicates);
+
+  // Step 3: train and score, several candidates in flight on the pool.
+  EvaluationProgress progress;
+  progress.total = int(sampled.candidates.size());
+  std::vector<char> finished(sampled.candidates.size(), 0);
+  arena.execute([&] {
+    tbb::parallel_for(size_t(0), sampled.candidates.size(), [&](size_t i) {
+      evaluate_one(sampled.candidates[i], data, config, dir, progress, finished);
+    });
+  });
+
+  // Step 4: the summary.
+  RunSummary totals;
+  totals.run_dir = dir.path();
+  totals.rejected = sampled.rejected;
+  totals.duplicates = sampled.duplicates;
+  std::vector<const Candidate*> evaluated;
+  for (const auto& c : sampled.candidates) {
+    if (!finished[size_t(c.index)]) continue;
+    evaluated.push_back(&c);
+    ++totals.evaluated;
+    totals.failed += c.result.ok ? 0 : 1;
+  }
+  totals.stopped_early = progress.stopping;
+  totals.stop_reason = progress.stop_reason;
+  const nlohmann::json extra = {{"dataset", dataset_info(data)},
+                                {"space", {{"kind", "cnn_chain"}, {"log10_size", space.log10_size()}}},
+                                {"threads", arena.max_concurrency()},
+                                {"wall_seconds", seconds_since(start)}};
+  dir.write_json("summary.json", make_summary(config, totals, evaluated, extra));
+  return totals;
+}
+
+}  // namespace hwnas

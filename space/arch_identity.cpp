@@ -1,0 +1,37 @@
+// This file implements architecture_identity (see arch_identity.hpp).
+#include "space/arch_identity.hpp"
+
+#include <cstdio>
+
+#include "space/arch_json.hpp"
+
+namespace hwnas {
+
+namespace {
+
+uint64_t fnv1a64(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+std::string architecture_identity(const Architecture& arch) {
+  // Reuse the canonical JSON form, with names replaced by producer indices.
+  nlohmann::json j = architecture_to_json(arch);
+  j.erase("name");
+  auto& layers = j["layers"];
+  for (size_t i = 0; i < layers.size(); ++i) {
+    layers[i].erase("name");
+    layers[i]["inputs"] = arch.input_indices(i);
+  }
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(fnv1a64(j.dump())));
+  return buffer;
+}
+
+}  // namespace hwnas

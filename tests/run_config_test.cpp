@@ -1,0 +1,145 @@
+// This file implements the tests of config loading: a valid config, and broken configs
+// each rejected by `nas-run validate` with exit code 2 and one line naming the file and
+// the JSON pointer of the offending field.
+#include <doctest/doctest.h>
+
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "search/run_config.hpp"
+#include "tests/test_support.hpp"
+
+namespace hwnas::test {
+
+namespace {
+
+nlohmann::json valid_config() {
+  return nlohmann::json::parse(R"({
+    "dataset": {"format": "synthetic", "shape": [12, 12, 1], "classes": 3, "train_size": 300, "test_size": 60},
+    "space": {"kind": "cnn_chain", "blocks": {"min": 1, "max": 2}, "channels": [4, 8], "kernels": [3]},
+    "targets": [{"mcu": "STM32F746", "max_ram_kb": 64}],
+    "search": {"evaluations": 3, "seed": 7},
+    "training": {"epochs": 1, "batch_size": 32},
+    "output": {"dir": "unused"}
+  })");
+}
+
+// Writes the mutated config, validates it with the real binary and checks the error.
+void expect_rejected(const std::function<void(nlohmann::json&)>& mutate, const std::string& pointer,
+                     const std::string& also_contains = "") {
+  TempDir dir("config");
+  nlohmann::json config = valid_config();
+  mutate(config);
+  const std::string path = dir.file("config.json");
+  write_text(path, config.dump(2));
+  const CommandResult r = run_nas_run("validate '" + path + "'");
+  INFO("output: " << r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.find(path + ": " + pointer + ":") != std::string::npos);
+  if (!also_contains.empty()) CHECK(r.output.find(also_contains) != std::string::npos);
+  // One line: the message ends with the only newline.
+  CHECK(r.output.find('\n') == r.output.size() - 1);
+}
+
+}  // namespace
+
+TEST_SUITE("run_config") {
+  TEST_CASE("a valid config validates, and the parsed values match") {
+    TempDir dir("config");
+    write_text(dir.file("config.json"), valid_config().dump());
+    const RunConfig c = load_run_config(dir.file("config.json"));
+    CHECK(c.dataset.format == DatasetFormat::kSynthetic);
+    CHECK(c.dataset.synthetic_shape == TensorShape{12, 12, 1});
+    CHECK(c.targets.size() == 1);
+    CHECK(c.targets[0].mcu.name == "STM32F746");
+    CHECK(c.targets[0].max_ram_kb == 64);
+    CHECK(c.targets[0].max_flash_kb == 1024);  // default: the board's flash
+    CHECK(c.search.evaluations == 3);
+    CHECK(c.search.seed == 7);
+    CHECK(c.training.batch_size == 32);
+    const CommandResult r = run_nas_run("validate '" + dir.file("config.json") + "'");
+    CHECK(r.exit_code == 0);
+  }
+
+  TEST_CASE("the shipped quickstart config validates") {
+    const CommandResult r = run_nas_run("validate '" + source_path("configs/quickstart.json") + "'");
+    INFO(r.output);
+    CHECK(r.exit_code == 0);
+  }
+
+  TEST_CASE("unknown top-level key (typo of a section)") {
+    expect_rejected([](auto& c) { c["trainig"] = c["training"]; }, "/trainig", "unknown key");
+  }
+  TEST_CASE("unknown nested key") {
+    expect_rejected([](auto& c) { c["training"]["learning_rat"] = 0.1; }, "/training/learning_rat");
+  }
+  TEST_CASE("wrong type") {
+    expect_rejected([](auto& c) { c["training"]["epochs"] = "two"; }, "/training/epochs", "expected an integer");
+  }
+  TEST_CASE("value out of range") {
+    expect_rejected([](auto& c) { c["training"]["batch_size"] = 0; }, "/training/batch_size", "in [1, 65536]");
+  }
+  TEST_CASE("fractional value where an integer is expected") {
+    expect_rejected([](auto& c) { c["search"]["evaluations"] = 2.5; }, "/search/evaluations");
+  }
+  TEST_CASE("missing required section") {
+    expect_rejected([](auto& c) { c.erase("dataset"); }, "/dataset", "required");
+  }
+  TEST_CASE("unknown MCU lists the known boards") {
+    expect_rejected([](auto& c) { c["targets"][0]["mcu"] = "STM32F999"; }, "/targets/0/mcu", "STM32H743");
+  }
+  TEST_CASE("budget above what the board has") {
+    expect_rejected([](auto& c) { c["targets"][0]["max_ram_kb"] = 4096; }, "/targets/0/max_ram_kb", "<= 320");
+  }
+  TEST_CASE("empty target list") {
+    expect_rejected([](auto& c) { c["targets"] = nlohmann::json::array(); }, "/targets", "1 to 64 elements");
+  }
+  TEST_CASE("missing data file") {
+    expect_rejected(
+        [](auto& c) {
+          c["dataset"] = {{"format", "idx"}, {"train_images", "/nonexistent/train.gz"},
+                          {"train_labels", "x"}, {"test_images", "x"}, {"test_labels", "x"}};
+        },
+        "/dataset/train_images", "an existing file");
+  }
+  TEST_CASE("unknown enum value lists the valid ones") {
+    expect_rejected([](auto& c) { c["training"]["optimizer"] = "adamw"; }, "/training/optimizer", "sgd, adam");
+  }
+  TEST_CASE("inconsistent range in the space") {
+    expect_rejected([](auto& c) { c["space"]["blocks"] = {{"min", 3}, {"max", 2}}; }, "/space/blocks/max");
+  }
+  TEST_CASE("repeated choice in the space") {
+    expect_rejected([](auto& c) { c["space"]["channels"] = {8, 8}; }, "/space/channels", "distinct");
+  }
+  TEST_CASE("element of a list with the wrong type") {
+    expect_rejected([](auto& c) { c["space"]["kernels"] = {3, "5"}; }, "/space/kernels/1");
+  }
+  TEST_CASE("warm-up longer than training") {
+    expect_rejected([](auto& c) { c["training"]["warmup_epochs"] = 3; }, "/training/warmup_epochs");
+  }
+  TEST_CASE("a section that is not an object") {
+    expect_rejected([](auto& c) { c["search"] = 5; }, "/search", "an object");
+  }
+
+  TEST_CASE("syntax error: one line with the position, exit 2") {
+    TempDir dir("config");
+    write_text(dir.file("config.json"), "{\n  \"dataset\": {,\n}");
+    const CommandResult r = run_nas_run("validate '" + dir.file("config.json") + "'");
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("config.json: /: expected valid JSON") != std::string::npos);
+    CHECK(r.output.find("line 2") != std::string::npos);
+    CHECK(r.output.find('\n') == r.output.size() - 1);
+  }
+
+  TEST_CASE("comment keys are allowed anywhere") {
+    TempDir dir("config");
+    nlohmann::json c = valid_config();
+    c["_comment"] = "top";
+    c["training"]["_why"] = "nested";
+    write_text(dir.file("config.json"), c.dump());
+    CHECK_NOTHROW(load_run_config(dir.file("config.json")));
+  }
+}
+
+}  // namespace hwnas::test

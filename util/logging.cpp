@@ -1,0 +1,32 @@
+// This file implements the logging setup (see logging.hpp).
+#include "util/logging.hpp"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "util/errors.hpp"
+
+namespace hwnas {
+
+void setup_logging(const std::string& level) {
+  const auto parsed = spdlog::level::from_str(level);
+  // from_str maps unknown names to "off"; only accept "off" when asked for.
+  if (parsed == spdlog::level::off && level != "off")
+    throw UserError("--log-level: expected one of trace, debug, info, warn, error, off, found \"" + level + "\"");
+  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  auto logger = std::make_shared<spdlog::logger>("hwnas", console);
+  logger->set_level(parsed);
+  logger->set_pattern("[%H:%M:%S] %^%l%$ %v");
+  spdlog::set_default_logger(logger);
+}
+
+void add_log_file(const std::string& path) {
+  auto logger = spdlog::default_logger();
+  auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
+  file->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %l %v");
+  logger->sinks().push_back(file);
+  logger->flush_on(spdlog::level::info);
+}
+
+}  // namespace hwnas

@@ -1,0 +1,29 @@
+// This file implements the SIGINT/SIGTERM stop flag (see stop_signal.hpp).
+#include "util/stop_signal.hpp"
+
+#include <atomic>
+#include <csignal>
+
+namespace hwnas {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int signal) {
+  g_stop.store(true);
+  std::signal(signal, SIG_DFL);  // a second signal terminates at once
+}
+
+}  // namespace
+
+void install_stop_signal_handlers() {
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+}
+
+bool stop_requested() { return g_stop.load(); }
+void request_stop() { g_stop.store(true); }
+void reset_stop_request() { g_stop.store(false); }
+
+}  // namespace hwnas
