@@ -1,0 +1,149 @@
+// This file implements end-to-end tests of `nas-run CONFIG`: the run directory it writes,
+// determinism across thread counts, a real (tiny) Fashion-MNIST run, and CLI conventions.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/test_support.hpp"
+
+namespace hwnas::test {
+
+namespace {
+
+nlohmann::json tiny_config(const std::string& out_dir) {
+  nlohmann::json c = nlohmann::json::parse(R"({
+    "dataset": {"format": "synthetic", "shape": [12, 12, 1], "classes": 3, "train_size": 240, "test_size": 60},
+    "space": {"kind": "cnn_chain", "blocks": {"min": 1, "max": 2}, "channels": [4, 8], "kernels": [3, 5],
+              "dense_units": [0, 8]},
+    "targets": [{"mcu": "STM32F746"}, {"mcu": "RP2040", "max_ram_kb": 16}],
+    "search": {"evaluations": 4, "seed": 11},
+    "training": {"epochs": 1, "batch_size": 32}
+  })");
+  c["output"] = {{"dir", out_dir}};
+  return c;
+}
+
+std::vector<nlohmann::json> read_history(const std::string& run_dir) {
+  std::istringstream in(read_text(run_dir + "/history.jsonl"));
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+// History keyed by candidate index, without the fields that measure time.
+std::map<int, nlohmann::json> comparable(const std::vector<nlohmann::json>& history) {
+  std::map<int, nlohmann::json> out;
+  for (auto record : history) {
+    record.erase("train_seconds");
+    record.erase("images_per_second");
+    out[record["index"].get<int>()] = record;
+  }
+  return out;
+}
+
+CommandResult run_config(const TempDir& dir, const nlohmann::json& config, const std::string& extra = "") {
+  write_text(dir.file("config.json"), config.dump(2));
+  return run_nas_run("'" + dir.file("config.json") + "' --log-level warn " + extra);
+}
+
+}  // namespace
+
+TEST_SUITE("search_e2e") {
+  TEST_CASE("a run writes history.jsonl, summary.json, run.log and the candidates' arch.json") {
+    TempDir dir("e2e");
+    const std::string run = dir.file("run");
+    const CommandResult r = run_config(dir, tiny_config(run));
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const auto history = read_history(run);
+    REQUIRE(history.size() == 4);
+    for (const auto& h : history) {
+      CHECK(h["status"] == "ok");
+      CHECK(h["val_accuracy"].get<double>() >= 0.0);
+      CHECK(h["costs"].contains("STM32F746"));
+      CHECK(h["costs"]["RP2040"]["ram_bytes_lower_bound"].get<int64_t>() <= int64_t(0.9 * 16 * 1024));
+      CHECK(std::filesystem::exists(run + "/models/" + h["id"].get<std::string>() + "/arch.json"));
+    }
+    const auto summary = nlohmann::json::parse(read_text(run + "/summary.json"));
+    CHECK(summary["evaluated"] == 4);
+    CHECK(summary["ranking"].size() == 4);
+    CHECK(summary["pareto"]["RP2040"].size() >= 1);
+    CHECK(summary["dataset"]["train"].get<int>() + summary["dataset"]["validation"].get<int>() == 240);
+    CHECK(read_text(run + "/run.log").find("candidates fit all targets") != std::string::npos);
+    CHECK(nlohmann::json::parse(read_text(run + "/config.json")) == tiny_config(run));
+  }
+
+  TEST_CASE("same seed gives the same history with 1 and 2 threads; another seed differs") {
+    TempDir dir("e2e");
+    REQUIRE(run_config(dir, tiny_config(dir.file("t1")), "--threads 1").exit_code == 0);
+    REQUIRE(run_config(dir, tiny_config(dir.file("t2")), "--threads 2").exit_code == 0);
+    REQUIRE(run_config(dir, tiny_config(dir.file("s2")), "--threads 2 --seed 12").exit_code == 0);
+    const auto one = comparable(read_history(dir.file("t1")));
+    const auto two = comparable(read_history(dir.file("t2")));
+    const auto other = comparable(read_history(dir.file("s2")));
+    CHECK(one == two);
+    CHECK(one != other);
+  }
+
+  TEST_CASE("a real Fashion-MNIST run on a few hundred images") {
+    TempDir dir("e2e");
+    nlohmann::json c = tiny_config(dir.file("run"));
+    c["dataset"] = {{"format", "idx"},
+                    {"train_images", "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"},
+                    {"train_labels", "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"},
+                    {"test_images", "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"},
+                    {"test_labels", "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"},
+                    {"train_limit", 600},
+                    {"test_limit", 200}};
+    c["search"]["evaluations"] = 2;
+    const CommandResult r = run_config(dir, c);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const auto history = read_history(dir.file("run"));
+    REQUIRE(history.size() == 2);
+    for (const auto& h : history) {
+      CHECK(h["status"] == "ok");
+      CHECK(h["val_accuracy"].get<double>() > 0.2);  // 10 classes: chance is 0.1
+      CHECK(h["test_accuracy"].get<double>() > 0.2);
+    }
+    const auto summary = nlohmann::json::parse(read_text(dir.file("run") + "/summary.json"));
+    CHECK(summary["dataset"]["shape"] == nlohmann::json::array({28, 28, 1}));
+    CHECK(summary["dataset"]["classes"] == 10);
+    CHECK(summary["dataset"]["test"] == 200);
+  }
+
+  TEST_CASE("an existing run directory is never overwritten") {
+    TempDir dir("e2e");
+    const std::string run = dir.file("run");
+    nlohmann::json c = tiny_config(run);
+    c["search"]["evaluations"] = 1;
+    REQUIRE(run_config(dir, c).exit_code == 0);
+    const std::string first = read_text(run + "/history.jsonl");
+    // Same output.dir again: the run goes to run-2.
+    REQUIRE(run_config(dir, c).exit_code == 0);
+    CHECK(std::filesystem::exists(run + "-2/history.jsonl"));
+    CHECK(read_text(run + "/history.jsonl") == first);
+    // An explicit --out that is not empty is refused.
+    const CommandResult r = run_config(dir, c, "--out '" + run + "'");
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find("exists and is not empty") != std::string::npos);
+    CHECK(read_text(run + "/history.jsonl") == first);
+  }
+
+  TEST_CASE("CLI conventions: --help, --version, bad options and files exit with 2") {
+    CHECK(run_nas_run("--help").exit_code == 0);
+    CHECK(run_nas_run("search --help").output.find("--seed") != std::string::npos);
+    const CommandResult v = run_nas_run("--version");
+    CHECK(v.exit_code == 0);
+    CHECK(v.output.find("nas-run (hwnas) ") == 0);
+    CHECK(run_nas_run("--no-such-option x.json").exit_code == 2);
+    CHECK(run_nas_run("/nonexistent/config.json").exit_code == 2);
+    CHECK(run_nas_run("--log-level loud validate '" + source_path("configs/quickstart.json") + "'").exit_code == 2);
+  }
+}
+
+}  // namespace hwnas::test
