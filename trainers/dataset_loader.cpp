@@ -1,0 +1,265 @@
+// This file implements load_dataset (see dataset_config.hpp): it reads the IDX files or
+// generates the synthetic data, takes the class-stratified train/test limits, carves a
+// stratified validation split out of the training samples, and standardises every split
+// per channel with statistics of the train split.
+//
+// NOTE: every random choice comes from a stream derived from (seed, purpose, index), and
+// the stratified selection uses hand-written shuffles instead of std::shuffle (whose
+// algorithm is implementation-defined), so the splits are the same for the same seed and
+// config on every platform.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <utility>
+#include <vector>
+
+#include "trainers/dataset_config.hpp"
+#include "trainers/idx_reader.hpp"
+#include "trainers/synthetic_dataset.hpp"
+#include "util/errors.hpp"
+#include "util/seeding.hpp"
+
+namespace hwnas {
+
+namespace {
+
+constexpr uint64_t kDataPurpose = 0x64617461;  // "data"
+enum SeedStream : uint64_t {
+  kTrainLimit,
+  kTestLimit,
+  kValidation,
+  kPatterns,
+  kTrainSamples,
+  kTestSamples,
+};
+
+uint64_t stream_seed(uint64_t seed, SeedStream stream) {
+  return derive_seed(seed, kDataPurpose, stream);
+}
+
+// ---- IDX files -> Dataset -------------------------------------------------------------
+
+TensorShape image_shape(const IdxArray& images, const std::string& path) {
+  const std::vector<size_t>& d = images.dims;
+  if (d.size() < 2) {
+    throw DataError(path,
+                    "image file must have 2 to 4 dimensions (N x D, N x H x W or "
+                    "N x H x W x C), found 1");
+  }
+  for (size_t i = 1; i < d.size(); ++i) {
+    if (d[i] > size_t(std::numeric_limits<int>::max())) {
+      throw DataError(path, "image dimension " + std::to_string(i) + " is too large");
+    }
+  }
+  if (d.size() == 2) return TensorShape{1, 1, int(d[1])};
+  return TensorShape{int(d[1]), int(d[2]), d.size() == 4 ? int(d[3]) : 1};
+}
+
+/// ubyte pixels are scaled to [0, 1]; other element types are taken as they are.
+RowMatrix image_matrix(const IdxArray& images, const std::string& path) {
+  RowMatrix x(Eigen::Index(images.item_count()), Eigen::Index(images.item_elements()));
+  float* out = x.data();
+  const size_t n = images.element_count();
+  if (images.type == IdxType::kUbyte) {
+    for (size_t i = 0; i < n; ++i) out[i] = float(images.bytes[i]) * (1.0f / 255.0f);
+    return x;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = float(images.value(i));
+    if (!std::isfinite(out[i])) {
+      throw DataError(path, "image element " + std::to_string(i) + " is not a finite float32");
+    }
+  }
+  return x;
+}
+
+std::vector<int32_t> label_vector(const IdxArray& labels, const std::string& path) {
+  if (labels.dims.size() != 1) {
+    throw DataError(
+        path, "label file must have 1 dimension (N), found " + std::to_string(labels.dims.size()));
+  }
+  if (!idx_type_is_integer(labels.type)) {
+    throw DataError(path, "labels must be integers, found " + idx_type_name(labels.type));
+  }
+  std::vector<int32_t> y(labels.item_count());
+  for (size_t i = 0; i < y.size(); ++i) {
+    const double v = labels.value(i);
+    if (v < 0 || v > 255) {
+      throw DataError(path, "label " + std::to_string(i) + " is " + std::to_string(int64_t(v)) +
+                                ", expected 0 to 255");
+    }
+    y[i] = int32_t(v);
+  }
+  return y;
+}
+
+Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path,
+                      const std::string& name) {
+  const IdxArray images = read_idx(images_path);
+  const IdxArray labels = read_idx(labels_path);
+  Dataset data;
+  data.name = name;
+  data.y = label_vector(labels, labels_path);
+  data.sample_shape = image_shape(images, images_path);
+  if (images.item_count() != labels.item_count()) {
+    throw DataError(labels_path, "has " + std::to_string(labels.item_count()) + " labels but " +
+                                     images_path + " has " + std::to_string(images.item_count()) +
+                                     " images");
+  }
+  data.x = image_matrix(images, images_path);
+  return data;
+}
+
+void set_num_classes(Dataset& train, Dataset& test) {
+  int32_t max_label = 0;
+  for (int32_t v : train.y) max_label = std::max(max_label, v);
+  for (int32_t v : test.y) max_label = std::max(max_label, v);
+  train.num_classes = test.num_classes = max_label + 1;
+}
+
+std::pair<Dataset, Dataset> load_idx_files(const DatasetConfig& config) {
+  Dataset train = load_idx_pair(config.train_images, config.train_labels, config.name);
+  Dataset test = load_idx_pair(config.test_images, config.test_labels, config.name);
+  if (!(train.sample_shape == test.sample_shape)) {
+    throw DataError(config.test_images, "sample shape " + test.sample_shape.str() +
+                                            " differs from the training images' " +
+                                            train.sample_shape.str());
+  }
+  set_num_classes(train, test);
+  return {std::move(train), std::move(test)};
+}
+
+std::pair<Dataset, Dataset> make_synthetic_pair(const DatasetConfig& config, uint64_t seed) {
+  SyntheticSpec spec;
+  spec.name = config.name;
+  spec.shape = config.synthetic_shape;
+  spec.num_classes = config.synthetic_classes;
+  spec.pattern_seed = stream_seed(seed, kPatterns);
+  spec.size = config.synthetic_train_size;
+  spec.sample_seed = stream_seed(seed, kTrainSamples);
+  Dataset train = make_synthetic_dataset(spec);
+  spec.size = config.synthetic_test_size;
+  spec.sample_seed = stream_seed(seed, kTestSamples);
+  return {std::move(train), make_synthetic_dataset(spec)};
+}
+
+// ---- stratified selection ------------------------------------------------------------
+
+/// Largest-remainder apportionment of `count` samples over classes of sizes `sizes`.
+std::vector<size_t> class_quotas(const std::vector<size_t>& sizes, size_t count) {
+  size_t total = 0;
+  for (size_t n : sizes) total += n;
+  std::vector<size_t> quota(sizes.size(), 0), order(sizes.size());
+  if (count == 0 || total == 0) return quota;
+  size_t assigned = 0;
+  for (size_t k = 0; k < sizes.size(); ++k) {
+    quota[k] = uint64_t(count) * sizes[k] / total;
+    assigned += quota[k];
+    order[k] = k;
+  }
+  auto remainder = [&](size_t k) { return uint64_t(count) * sizes[k] % total; };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return remainder(a) > remainder(b); });
+  for (size_t i = 0; assigned < count; ++i, ++assigned) ++quota[order[i]];
+  return quota;
+}
+
+/// Marks `count` samples, stratified by class, chosen at random from `seed`.
+std::vector<bool> stratified_mask(const Dataset& data, size_t count, uint64_t seed) {
+  std::vector<std::vector<size_t>> members(size_t(data.num_classes));
+  for (size_t i = 0; i < data.size(); ++i) members[size_t(data.y[i])].push_back(i);
+  std::vector<size_t> sizes;
+  for (const auto& m : members) sizes.push_back(m.size());
+  const std::vector<size_t> quota = class_quotas(sizes, count);
+  std::mt19937_64 rng(seed);
+  std::vector<bool> chosen(data.size(), false);
+  for (size_t k = 0; k < members.size(); ++k) {
+    std::vector<size_t>& m = members[k];
+    for (size_t i = 0; i < quota[k]; ++i) {  // partial Fisher-Yates: the first quota[k]
+      std::swap(m[i], m[i + size_t(rng() % (m.size() - i))]);
+      chosen[m[i]] = true;
+    }
+  }
+  return chosen;
+}
+
+/// The samples whose mask entry equals `keep`, in their original order.
+Dataset masked(const Dataset& data, const std::vector<bool>& mask, bool keep) {
+  std::vector<size_t> indices;
+  for (size_t i = 0; i < data.size(); ++i)
+    if (mask[i] == keep) indices.push_back(i);
+  return data.subset(indices);
+}
+
+Dataset apply_limit(Dataset data, int64_t limit, uint64_t seed) {
+  if (limit <= 0 || size_t(limit) >= data.size()) return data;  // moved, not copied
+  return masked(data, stratified_mask(data, size_t(limit), seed), true);
+}
+
+size_t validation_count(size_t n, double fraction) {
+  if (fraction <= 0.0 || n < 2) return 0;
+  const auto count = size_t(std::llround(fraction * double(n)));
+  return std::clamp<size_t>(count, 1, n - 1);
+}
+
+// ---- normalisation -------------------------------------------------------------------
+
+struct ChannelStats {
+  std::vector<double> mean, inv_std;
+};
+
+ChannelStats channel_stats(const Dataset& train) {
+  const auto c = size_t(train.sample_shape.c);
+  std::vector<double> sum(c, 0.0), sq(c, 0.0);
+  const float* p = train.x.data();
+  const size_t n = size_t(train.x.size());
+  for (size_t i = 0; i < n; ++i) sum[i % c] += p[i];
+  const double per_channel = double(n / c);
+  ChannelStats stats{std::vector<double>(c), std::vector<double>(c)};
+  for (size_t k = 0; k < c; ++k) stats.mean[k] = per_channel > 0 ? sum[k] / per_channel : 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    const double d = p[i] - stats.mean[i % c];
+    sq[i % c] += d * d;
+  }
+  for (size_t k = 0; k < c; ++k) {
+    const double sd = per_channel > 0 ? std::sqrt(sq[k] / per_channel) : 0.0;
+    stats.inv_std[k] = sd > 1e-8 ? 1.0 / sd : 1.0;  // a constant channel is only centred
+  }
+  return stats;
+}
+
+void standardize(Dataset& data, const ChannelStats& stats) {
+  const size_t c = stats.mean.size();
+  float* p = data.x.data();
+  const size_t n = size_t(data.x.size());
+  for (size_t i = 0; i < n; ++i) {
+    p[i] = float((p[i] - stats.mean[i % c]) * stats.inv_std[i % c]);
+  }
+}
+
+}  // namespace
+
+DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed) {
+  auto [train_all, test_all] = config.format == DatasetFormat::kIdx
+                                   ? load_idx_files(config)
+                                   : make_synthetic_pair(config, seed);
+  const Dataset train =
+      apply_limit(std::move(train_all), config.train_limit, stream_seed(seed, kTrainLimit));
+  DatasetSplits splits;
+  splits.test = apply_limit(std::move(test_all), config.test_limit, stream_seed(seed, kTestLimit));
+  const size_t n_val = validation_count(train.size(), config.validation_fraction);
+  const std::vector<bool> in_val = stratified_mask(train, n_val, stream_seed(seed, kValidation));
+  splits.train = masked(train, in_val, false);
+  splits.validation = masked(train, in_val, true);
+  if (splits.train.size() == 0) throw DataError(config.name, "the training split is empty");
+  if (config.normalize) {
+    const ChannelStats stats = channel_stats(splits.train);
+    standardize(splits.train, stats);
+    standardize(splits.validation, stats);
+    standardize(splits.test, stats);
+  }
+  return splits;
+}
+
+}  // namespace hwnas
