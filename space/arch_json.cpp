@@ -85,6 +85,11 @@ Layer layer_from_json(JsonReader& r, const std::string& previous) {
       l.target_shape = {int(v[0]), int(v[1]), int(v[2])};
     }
   }
+  // Like Keras and PyTorch, a pool without a stride moves by its window size.
+  if ((l.op == OpKind::kAvgPool2D || l.op == OpKind::kMaxPool2D) && !r.has("stride")) {
+    l.stride_h = l.kernel_h;
+    l.stride_w = l.kernel_w;
+  }
   // Convolutions have no sensible default kernel size: require it.
   if ((l.op == OpKind::kConv2D || l.op == OpKind::kDepthwiseConv2D) && l.kernel_h == 0)
     r.fail("kernel", "a kernel size: an integer or [h, w]");

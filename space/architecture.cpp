@@ -14,6 +14,12 @@ int windowed_output(int in, int window, int stride, Padding padding) {
   return (in - window) / stride + 1;
 }
 
+// Channel counts are computed in 64 bits and checked before narrowing to int.
+int checked_channels(int64_t c, int index, const Layer& l) {
+  if (c >= Architecture::kMaxElements) throw ArchitectureError(index, l.name, "output has too many channels");
+  return int(c);
+}
+
 std::string hw(int h, int w) { return std::to_string(h) + "x" + std::to_string(w); }
 
 }  // namespace
@@ -38,6 +44,8 @@ Architecture::Architecture(std::string name, TensorShape input_shape, std::vecto
     : m_name(std::move(name)), m_input_shape(input_shape), m_layers(std::move(layers)) {
   if (m_input_shape.h < 1 || m_input_shape.w < 1 || m_input_shape.c < 1)
     throw ArchitectureError(-1, "", "input shape must be positive, found " + m_input_shape.str());
+  if (m_input_shape.elements() >= kMaxElements)
+    throw ArchitectureError(-1, "", "input shape " + m_input_shape.str() + " is too large (2^31 elements or more)");
   if (m_layers.empty()) throw ArchitectureError(-1, "", "a network needs at least one layer");
   resolve_inputs();
   infer_shapes();
@@ -72,7 +80,8 @@ void Architecture::resolve_inputs() {
         throw ArchitectureError(li, l.name, "input '" + in +
                                                 "' is not the network input or an earlier layer");
       m_input_indices[i].push_back(it->second);
-      m_consumers[size_t(it->second)].push_back(li);
+      auto& consumers = m_consumers[size_t(it->second)];
+      if (consumers.empty() || consumers.back() != li) consumers.push_back(li);  // add(x, x) reads x once
     }
     index_of[l.name] = li;
   }
@@ -115,7 +124,7 @@ TensorShape infer_one(int i, const Layer& l, const std::vector<TensorShape>& ins
       return infer_windowed(i, l, in, l.filters, false);
     case OpKind::kDepthwiseConv2D:
       require(l.depth_multiplier >= 1, i, l, "depth_multiplier must be >= 1");
-      return infer_windowed(i, l, in, in.c * l.depth_multiplier, false);
+      return infer_windowed(i, l, in, checked_channels(int64_t(in.c) * l.depth_multiplier, i, l), false);
     case OpKind::kAvgPool2D:
     case OpKind::kMaxPool2D:
       return infer_windowed(i, l, in, in.c, true);
@@ -132,14 +141,14 @@ TensorShape infer_one(int i, const Layer& l, const std::vector<TensorShape>& ins
                                        other.str());
       return in;
     case OpKind::kConcat: {
-      TensorShape out{in.h, in.w, 0};
+      int64_t channels = 0;
       for (const auto& other : ins) {
         require(other.h == in.h && other.w == in.w, i, l,
                 "concat joins channels and needs equal height and width, found " + in.str() +
                     " and " + other.str());
-        out.c += other.c;
+        channels += other.c;
       }
-      return out;
+      return {in.h, in.w, checked_channels(channels, i, l)};
     }
     case OpKind::kBatchNorm:
       require(l.epsilon > 0, i, l, "epsilon must be > 0");
@@ -172,7 +181,7 @@ void Architecture::infer_shapes() {
     require(l.output_shape.h >= 1 && l.output_shape.w >= 1 && l.output_shape.c >= 1, int(i), l,
             "output shape " + l.output_shape.str() + " is empty");
     // Guard later allocations: no sane MCU network has a 2^31-element activation.
-    require(l.output_shape.elements() < (int64_t(1) << 31), int(i), l,
+    require(l.output_shape.elements() < kMaxElements, int(i), l,
             "output " + l.output_shape.str() + " is too large");
     m_stats[i] = compute_layer_stats(l, ins);
     m_total_params += m_stats[i].params;

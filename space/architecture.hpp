@@ -30,6 +30,8 @@ class Architecture {
  public:
   /// Index used in input_indices() for the network input.
   static constexpr int kNetworkInput = -1;
+  /// No tensor may reach 2^31 elements (no MCU network comes close; it guards allocations).
+  static constexpr int64_t kMaxElements = int64_t(1) << 31;
 
   /// Builds and validates the network. Layers must be listed in an order where every
   /// input refers to the network input or to an earlier layer (this makes the graph a

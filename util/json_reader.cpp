@@ -27,6 +27,7 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
 
 std::string range_text(double min, double max, const char* kind) {
   std::ostringstream s;
+  s.precision(15);  // integer bounds such as 1048576 print exactly, not as 1.04858e+06
   s << kind;
   const bool has_min = std::isfinite(min) && min > -9.0e18;
   const bool has_max = std::isfinite(max) && max < 9.0e18;
