@@ -1,0 +1,85 @@
+// This file implements BatchNormKernel: batch normalisation over the channels of NHWC
+// tensors (Ioffe & Szegedy 2015), with batch statistics over the whole batch in
+// training mode and moving statistics in inference mode, as Keras' BatchNormalization.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "space/layer.hpp"
+#include "trainers/op_kernel.hpp"
+
+namespace hwnas {
+
+/// y = gamma * (x - mean) / sqrt(var + eps) + beta per channel.
+///
+/// Training mode uses the mean and (biased) variance over all samples and pixels of the
+/// batch, which spans several chunks, so forward runs in three phases:
+///   0: per-chunk sums of x;                 finish: mean = ordered sum / count
+///   1: per-chunk sums of (x - mean)^2;      finish: var, scale, shift; moving averages
+///      (moving = k * moving + (1 - k) * batch value, see below)
+///   2: y = x * scale + shift.
+/// Backward runs in two: per-chunk sums of dY and dY * xhat (which are also the chunk's
+/// beta and gamma gradients), then dX += gamma / sigma * (dY - mean(dY) - xhat *
+/// mean(dY * xhat)). NOTE: partial sums are per chunk, in double, and reduced in chunk
+/// order, so the statistics do not depend on the number of threads.
+/// Inference mode is one phase with the moving statistics.
+///
+/// The moving averages use momentum 0.99 with zero-debiasing (as Adam's moment
+/// estimates, Kingma & Ba 2015): after t updates they hold sum_i 0.99^(t-i) * b_i /
+/// sum_i 0.99^(t-i) over the batch values b_i, i.e. k = 0.99 (1 - 0.99^(t-1)) /
+/// (1 - 0.99^t), so the first update copies the batch statistics. Keras' plain EMA
+/// would still weigh its initial 0 / 1 by 0.99^t, e.g. 70% after 36 steps, which
+/// ruins the inference accuracy of the short trainings a search runs. NOTE: t counts
+/// this kernel's updates; it is not part of state().
+class BatchNormKernel final : public OpKernel {
+ public:
+  static constexpr double kMomentum = 0.99;
+
+  BatchNormKernel(const Layer& layer, const TensorShape& input);
+
+  std::vector<ParamSpec> param_specs() const override;
+  void bind(float* params, float* state) override;
+  void reserve(int max_batch, int max_chunks) override;
+  int forward_phases(Mode mode) const override { return mode == Mode::kTraining ? 3 : 1; }
+  void forward(const LayerTensors& t, const Chunk& chunk, Mode mode, int phase) override;
+  void finish_forward_phase(int phase, int num_chunks, Mode mode) override;
+  bool assigns_input_grads() const override { return true; }
+  int backward_phases() const override { return 2; }
+  void backward(const LayerTensors& t, const Chunk& chunk, int phase) override;
+  void finish_backward_phase(int phase, int num_chunks) override;
+
+ private:
+  using RowArray = Eigen::Array<float, 1, Eigen::Dynamic>;
+  using PartialMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+  void forward_inference(const ConstTensorMap& x, TensorMap& y, Scratch& scratch) const;
+  void accumulate_sums(const ConstTensorMap& x, int chunk);
+  void accumulate_squares(const ConstTensorMap& x, int chunk);
+  void accumulate_grad_sums(const ConstTensorMap& x, const ConstTensorMap& dy, const Chunk& c);
+  /// Sum over the first num_chunks rows of m_partials, in chunk order.
+  Eigen::RowVectorXd ordered_sum(int num_chunks) const;
+  double count(int num_chunks) const;
+
+  int m_channels;
+  double m_epsilon;
+  float* m_gamma = nullptr;             ///< (C), trainable
+  float* m_beta = nullptr;              ///< (C), trainable
+  float* m_moving_mean = nullptr;       ///< (C), state
+  float* m_moving_variance = nullptr;   ///< (C), state
+  std::vector<int64_t> m_chunk_pixels;  ///< pixels (rows*H*W) of each chunk this batch
+  PartialMatrix m_partials;             ///< (max_chunks x 2C) per-chunk partial sums
+  Eigen::RowVectorXd m_mean_d;          ///< (C) batch mean, double
+  RowArray m_mean;                      ///< (C) batch mean
+  RowArray m_inv_std;                   ///< (C) 1 / sqrt(batch var + eps)
+  RowArray m_scale;                     ///< (C) gamma * inv_std
+  RowArray m_shift;                     ///< (C) beta - mean * scale
+  RowArray m_mean_dy;                   ///< (C) mean of dY over the batch
+  RowArray m_mean_dy_xhat;              ///< (C) mean of dY * xhat over the batch
+  int64_t m_updates = 0;                ///< moving-average updates so far
+};
+
+std::unique_ptr<OpKernel> make_batch_norm_kernel(const Layer& layer,
+                                                 const std::vector<TensorShape>& inputs);
+
+}  // namespace hwnas

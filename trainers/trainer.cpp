@@ -1,0 +1,59 @@
+// This file implements train_and_evaluate (see trainer.hpp): check that the data fits
+// the architecture, build a freshly initialised Network and run the training loop.
+#include "trainers/trainer.hpp"
+
+#include <algorithm>
+#include <new>
+
+#include "trainers/network.hpp"
+#include "trainers/training_loop.hpp"
+#include "util/errors.hpp"
+#include "util/seeding.hpp"
+
+namespace hwnas {
+
+namespace {
+
+constexpr uint64_t kInitPurpose = 0x6e6574;       // "net": weight initialisation
+constexpr uint64_t kShufflePurpose = 0x73687566;  // "shuf": epoch order
+
+void check_fits(const Architecture& arch, const Dataset& data, const char* split) {
+  const std::string prefix =
+      "train_and_evaluate(): " + std::string(split) + " set of '" + data.name + "' ";
+  if (data.x.cols() != arch.input_shape().elements())
+    throw UserError(prefix + "has samples of " + std::to_string(data.x.cols()) +
+                    " values, architecture '" + arch.name() + "' expects input " +
+                    arch.input_shape().str());
+  if (data.num_classes != arch.output_shape().elements() || !arch.output_shape().is_flat())
+    throw UserError(prefix + "has " + std::to_string(data.num_classes) +
+                    " classes, architecture '" + arch.name() + "' outputs " +
+                    arch.output_shape().str());
+}
+
+}  // namespace
+
+TrainResult train_and_evaluate(const Architecture& arch, const Dataset& train,
+                               const Dataset& validation, const Dataset* test,
+                               const TrainingOptions& options, uint64_t seed,
+                               const EpochCallback& on_epoch) {
+  check_fits(arch, train, "train");
+  check_fits(arch, validation, "validation");
+  if (test) check_fits(arch, *test, "test");
+  TrainResult result;
+  if (train.size() == 0) {
+    result.failure = "the training set is empty";
+    return result;
+  }
+  const int max_batch = int(std::min<int64_t>(options.batch_size, int64_t(train.size())));
+  try {
+    Network net(arch, max_batch, derive_seed(seed, kInitPurpose, 0));
+    return train_network(net, train, validation, test, options,
+                         derive_seed(seed, kShufflePurpose, 0), on_epoch);
+  } catch (const std::bad_alloc&) {
+    // A candidate too large for this machine fails; it does not end the search.
+    result.failure = "out of memory while training '" + arch.name() + "'";
+    return result;
+  }
+}
+
+}  // namespace hwnas
