@@ -412,7 +412,7 @@ TEST_SUITE("architecture") {
         {"name": "sum", "op": "add", "inputs": ["r", "side"]},
         {"name": "cat", "op": "concat", "inputs": ["sum", "r6"]},
         {"name": "ap", "op": "avg_pool2d", "pool": [1, 2], "stride": [1, 2], "padding": "valid"},
-        {"name": "mp", "op": "max_pool2d", "pool": 3, "padding": "same"},
+        {"name": "mp", "op": "max_pool2d", "pool": 3, "stride": 1, "padding": "same"},
         {"name": "rs", "op": "reshape", "shape": [5, 3, 24]},
         {"name": "gap", "op": "global_avg_pool"},
         {"name": "f", "op": "flatten"},

@@ -108,6 +108,7 @@ TEST_SUITE("cnn_chain_space") {
     c.min_blocks = c.max_blocks = 1;
     c.channels = {4, 8};
     c.kernels = {3};
+    c.dense_units = {0};
     const CnnChainSpace tiny(c, {8, 8, 1}, 2);
     const auto out = sample_feasible(tiny, {target(320, 1024)}, 10, 500, 1);
     CHECK(out.candidates.size() == 2);

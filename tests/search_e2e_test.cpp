@@ -97,9 +97,10 @@ TEST_SUITE("search_e2e") {
                     {"train_labels", "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"},
                     {"test_images", "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"},
                     {"test_labels", "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"},
-                    {"train_limit", 600},
+                    {"train_limit", 1000},
                     {"test_limit", 200}};
     c["search"]["evaluations"] = 2;
+    c["training"]["epochs"] = 3;
     const CommandResult r = run_config(dir, c);
     INFO(r.output);
     REQUIRE(r.exit_code == 0);

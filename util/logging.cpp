@@ -1,6 +1,8 @@
 // This file implements the logging setup (see logging.hpp).
 #include "util/logging.hpp"
 
+#include <algorithm>
+
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -15,8 +17,11 @@ void setup_logging(const std::string& level) {
   if (parsed == spdlog::level::off && level != "off")
     throw UserError("--log-level: expected one of trace, debug, info, warn, error, off, found \"" + level + "\"");
   auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  console->set_level(parsed);
   auto logger = std::make_shared<spdlog::logger>("hwnas", console);
-  logger->set_level(parsed);
+  // The logger passes everything down to info (or lower if asked); each sink filters, so
+  // run.log stays complete whatever the console shows.
+  logger->set_level(std::min(parsed, spdlog::level::info));
   logger->set_pattern("[%H:%M:%S] %^%l%$ %v");
   spdlog::set_default_logger(logger);
 }
@@ -25,6 +30,7 @@ void add_log_file(const std::string& path) {
   auto logger = spdlog::default_logger();
   auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
   file->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %l %v");
+  file->set_level(logger->level());
   logger->sinks().push_back(file);
   logger->flush_on(spdlog::level::info);
 }
