@@ -135,6 +135,24 @@ TEST_SUITE("search_e2e") {
     CHECK(read_text(run + "/history.jsonl") == first);
   }
 
+  TEST_CASE("a truncated IDX file is one clear error with exit code 2, not a crash") {
+    TempDir dir("e2e");
+    // IDX header of 100 images of 28x28 uint8, followed by only 50 data bytes.
+    std::string idx("\x00\x00\x08\x03\x00\x00\x00\x64\x00\x00\x00\x1c\x00\x00\x00\x1c", 16);
+    idx += std::string(50, '\x07');
+    write_text(dir.file("images.idx"), idx);
+    nlohmann::json c = tiny_config(dir.file("run"));
+    const std::string fm = "/usr/share/datasets/fashion-mnist/";
+    c["dataset"] = {{"format", "idx"}, {"train_images", dir.file("images.idx")},
+                    {"train_labels", fm + "train-labels-idx1-ubyte.gz"},
+                    {"test_images", fm + "t10k-images-idx3-ubyte.gz"},
+                    {"test_labels", fm + "t10k-labels-idx1-ubyte.gz"}};
+    const CommandResult r = run_config(dir, c);
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(dir.file("images.idx") + ": truncated") != std::string::npos);
+  }
+
   TEST_CASE("CLI conventions: --help, --version, bad options and files exit with 2") {
     CHECK(run_nas_run("--help").exit_code == 0);
     CHECK(run_nas_run("search --help").output.find("--seed") != std::string::npos);
