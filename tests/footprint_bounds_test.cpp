@@ -2,34 +2,23 @@
 #include <doctest/doctest.h>
 
 #include "estimators/footprint_bounds.hpp"
+#include "tests/test_support.hpp"
 
 namespace hwnas::test {
-
-namespace {
-
-Layer layer(const std::string& name, OpKind op, std::vector<std::string> inputs) {
-  Layer l;
-  l.name = name;
-  l.op = op;
-  l.inputs = std::move(inputs);
-  return l;
-}
-
-}  // namespace
 
 TEST_SUITE("footprint_bounds") {
   TEST_CASE("chain: flash counts int8 weights and int32 biases; RAM is the largest input+output pair") {
     // input 8x8x2 (128) -> conv 3x3x2->4 same, no bias (8x8x4 = 256) -> bn -> relu
     //   -> gap (4) -> dense 4->3 (3)
     std::vector<Layer> ls;
-    ls.push_back(layer("conv", OpKind::kConv2D, {"input"}));
+    ls.push_back(make_test_layer("conv", OpKind::kConv2D, {"input"}));
     ls.back().filters = 4;
     ls.back().kernel_h = ls.back().kernel_w = 3;
     ls.back().use_bias = false;
-    ls.push_back(layer("bn", OpKind::kBatchNorm, {"conv"}));
-    ls.push_back(layer("relu", OpKind::kReLU, {"bn"}));
-    ls.push_back(layer("gap", OpKind::kGlobalAvgPool, {"relu"}));
-    ls.push_back(layer("fc", OpKind::kDense, {"gap"}));
+    ls.push_back(make_test_layer("bn", OpKind::kBatchNorm, {"conv"}));
+    ls.push_back(make_test_layer("relu", OpKind::kReLU, {"bn"}));
+    ls.push_back(make_test_layer("gap", OpKind::kGlobalAvgPool, {"relu"}));
+    ls.push_back(make_test_layer("fc", OpKind::kDense, {"gap"}));
     ls.back().units = 3;
     const Architecture arch("t", {8, 8, 2}, ls);
     const auto b = footprint_bounds(arch);
@@ -42,10 +31,10 @@ TEST_SUITE("footprint_bounds") {
   TEST_CASE("a skip connection keeps its tensor alive across the branch") {
     // input 4x4x8 (128) -> a: relu (128) -> b: relu (128) -> c: relu (128) -> add(a, c)
     std::vector<Layer> ls;
-    ls.push_back(layer("a", OpKind::kReLU, {"input"}));
-    ls.push_back(layer("b", OpKind::kReLU, {"a"}));
-    ls.push_back(layer("c", OpKind::kReLU, {"b"}));
-    ls.push_back(layer("sum", OpKind::kAdd, {"a", "c"}));
+    ls.push_back(make_test_layer("a", OpKind::kReLU, {"input"}));
+    ls.push_back(make_test_layer("b", OpKind::kReLU, {"a"}));
+    ls.push_back(make_test_layer("c", OpKind::kReLU, {"b"}));
+    ls.push_back(make_test_layer("sum", OpKind::kAdd, {"a", "c"}));
     const Architecture arch("skip", {4, 4, 8}, ls);
     // step c: a (live until sum) + b + c = 384; step sum: a + c + sum = 384; step b: a + b = 256
     CHECK(footprint_bounds(arch).ram_bytes == 384);

@@ -18,22 +18,16 @@
 #include "trainers/batch_norm_kernel.hpp"
 #include "trainers/network.hpp"
 #include "trainers/softmax_cross_entropy.hpp"
+#include "tests/test_support.hpp"
 
 namespace hwnas::test {
 
 namespace {
 
-Layer make_layer(const std::string& name, OpKind op, std::vector<std::string> inputs) {
-  Layer l;
-  l.name = name;
-  l.op = op;
-  l.inputs = std::move(inputs);
-  return l;
-}
 
 Layer conv(const std::string& name, const std::string& in, int filters, int k, int stride,
            Padding padding, bool bias = true) {
-  Layer l = make_layer(name, OpKind::kConv2D, {in});
+  Layer l = make_test_layer(name, OpKind::kConv2D, {in});
   l.filters = filters;
   l.kernel_h = l.kernel_w = k;
   l.stride_h = l.stride_w = stride;
@@ -44,7 +38,7 @@ Layer conv(const std::string& name, const std::string& in, int filters, int k, i
 
 Layer depthwise(const std::string& name, const std::string& in, int k, int stride, Padding padding,
                 int multiplier) {
-  Layer l = make_layer(name, OpKind::kDepthwiseConv2D, {in});
+  Layer l = make_test_layer(name, OpKind::kDepthwiseConv2D, {in});
   l.kernel_h = l.kernel_w = k;
   l.stride_h = l.stride_w = stride;
   l.padding = padding;
@@ -54,7 +48,7 @@ Layer depthwise(const std::string& name, const std::string& in, int k, int strid
 
 Layer pool(const std::string& name, OpKind op, const std::string& in, int k, int stride,
            Padding padding) {
-  Layer l = make_layer(name, op, {in});
+  Layer l = make_test_layer(name, op, {in});
   l.kernel_h = l.kernel_w = k;
   l.stride_h = l.stride_w = stride;
   l.padding = padding;
@@ -62,7 +56,7 @@ Layer pool(const std::string& name, OpKind op, const std::string& in, int k, int
 }
 
 Layer dense(const std::string& name, const std::string& in, int units, bool bias = true) {
-  Layer l = make_layer(name, OpKind::kDense, {in});
+  Layer l = make_test_layer(name, OpKind::kDense, {in});
   l.units = units;
   l.use_bias = bias;
   return l;
@@ -249,7 +243,7 @@ TEST_SUITE("gradient_check") {
     CHECK(net.output()(0, 3) == 3000.0f);
   }
   TEST_CASE("batch_norm: debiased moving averages in training, used in inference") {
-    Network net(Architecture("bn", {1, 1, 1}, {make_layer("bn", OpKind::kBatchNorm, {"input"})}), 4,
+    Network net(Architecture("bn", {1, 1, 1}, {make_test_layer("bn", OpKind::kBatchNorm, {"input"})}), 4,
                 1);
     net.input() << 1.0f, 2.0f, 3.0f, 6.0f;  // mean 3, biased variance 3.5
     net.forward(4, Mode::kTraining);
@@ -321,30 +315,30 @@ TEST_SUITE("gradient_check") {
                     spec);
   }
   TEST_CASE("global_avg_pool") {
-    check_gradients(single("gap", {4, 3, 5}, make_layer("g", OpKind::kGlobalAvgPool, {"input"})));
+    check_gradients(single("gap", {4, 3, 5}, make_test_layer("g", OpKind::kGlobalAvgPool, {"input"})));
   }
   TEST_CASE("relu and relu6 across their kinks") {
     CheckSpec spec;
     spec.input = InputKind::kSpaced;
-    check_gradients(single("relu", {3, 3, 4}, make_layer("r", OpKind::kReLU, {"input"})), spec);
+    check_gradients(single("relu", {3, 3, 4}, make_test_layer("r", OpKind::kReLU, {"input"})), spec);
     spec.spacing = 0.2;  // values reach beyond 6
-    check_gradients(single("relu6", {3, 3, 8}, make_layer("r", OpKind::kReLU6, {"input"})), spec);
+    check_gradients(single("relu6", {3, 3, 8}, make_test_layer("r", OpKind::kReLU6, {"input"})), spec);
   }
   TEST_CASE("batch_norm in training mode (batch statistics over three chunks)") {
-    Layer bn = make_layer("bn", OpKind::kBatchNorm, {"input"});
+    Layer bn = make_test_layer("bn", OpKind::kBatchNorm, {"input"});
     check_gradients(single("bn", {3, 3, 4}, bn));
     check_gradients(single("bn_flat", {1, 1, 6}, bn));
   }
   TEST_CASE("add of three inputs, one of them the network input twice consumed") {
     std::vector<Layer> layers = {conv("a", "input", 3, 3, 1, Padding::kSame),
                                  conv("b", "input", 3, 1, 1, Padding::kSame),
-                                 make_layer("sum", OpKind::kAdd, {"input", "a", "b"})};
+                                 make_test_layer("sum", OpKind::kAdd, {"input", "a", "b"})};
     check_gradients(Architecture("add3", {4, 4, 3}, layers));
   }
   TEST_CASE("concat of three inputs with different channel counts") {
     std::vector<Layer> layers = {conv("a", "input", 2, 3, 1, Padding::kSame),
                                  depthwise("b", "input", 3, 1, Padding::kSame, 2),
-                                 make_layer("cat", OpKind::kConcat, {"a", "input", "b"})};
+                                 make_test_layer("cat", OpKind::kConcat, {"a", "input", "b"})};
     check_gradients(Architecture("concat3", {4, 4, 3}, layers));
   }
   TEST_CASE("kernels that assign a gradient also accumulate it") {
@@ -353,9 +347,9 @@ TEST_SUITE("gradient_check") {
     auto check_accumulates = [](Layer op, TensorShape in) {
       op.name = "b";
       std::vector<Layer> layers = {op, conv("a", "input", 2, 1, 1, Padding::kSame),
-                                   make_layer("fb", OpKind::kFlatten, {"b"}),
-                                   make_layer("fa", OpKind::kFlatten, {"a"}),
-                                   make_layer("cat", OpKind::kConcat, {"fb", "fa"})};
+                                   make_test_layer("fb", OpKind::kFlatten, {"b"}),
+                                   make_test_layer("fa", OpKind::kFlatten, {"a"}),
+                                   make_test_layer("cat", OpKind::kConcat, {"fb", "fa"})};
       CheckSpec spec;
       spec.input = InputKind::kSpaced;
       check_gradients(Architecture(std::string("accumulate_") + op_name(op.op), in, layers), spec);
@@ -363,29 +357,29 @@ TEST_SUITE("gradient_check") {
     const TensorShape image{2, 2, 3}, flat{1, 1, 6};
     for (OpKind op : {OpKind::kReLU, OpKind::kReLU6, OpKind::kSoftmax, OpKind::kBatchNorm,
                       OpKind::kFlatten, OpKind::kGlobalAvgPool})
-      check_accumulates(make_layer("", op, {"input"}), image);
-    Layer reshape = make_layer("", OpKind::kReshape, {"input"});
+      check_accumulates(make_test_layer("", op, {"input"}), image);
+    Layer reshape = make_test_layer("", OpKind::kReshape, {"input"});
     reshape.target_shape = {3, 2, 2};
     check_accumulates(reshape, image);
-    check_accumulates(make_layer("", OpKind::kAdd, {"input", "input"}), image);
-    check_accumulates(make_layer("", OpKind::kConcat, {"input", "input"}), image);
+    check_accumulates(make_test_layer("", OpKind::kAdd, {"input", "input"}), image);
+    check_accumulates(make_test_layer("", OpKind::kConcat, {"input", "input"}), image);
     check_accumulates(dense("", "input", 4), flat);
     check_accumulates(conv("", "input", 3, 1, 1, Padding::kValid), image);
     check_accumulates(pool("", OpKind::kMaxPool2D, "input", 2, 2, Padding::kValid), image);
     check_accumulates(pool("", OpKind::kMaxPool2D, "input", 2, 1, Padding::kSame), image);
   }
   TEST_CASE("flatten, reshape and an intermediate softmax") {
-    check_gradients(single("flatten", {2, 3, 2}, make_layer("f", OpKind::kFlatten, {"input"})));
-    Layer reshape = make_layer("r", OpKind::kReshape, {"input"});
+    check_gradients(single("flatten", {2, 3, 2}, make_test_layer("f", OpKind::kFlatten, {"input"})));
+    Layer reshape = make_test_layer("r", OpKind::kReshape, {"input"});
     reshape.target_shape = {3, 2, 2};
     check_gradients(single("reshape", {2, 3, 2}, reshape));
-    std::vector<Layer> layers = {make_layer("s", OpKind::kSoftmax, {"input"}),
-                                 make_layer("f", OpKind::kFlatten, {"s"})};
+    std::vector<Layer> layers = {make_test_layer("s", OpKind::kSoftmax, {"input"}),
+                                 make_test_layer("f", OpKind::kFlatten, {"s"})};
     check_gradients(Architecture("softmax", {2, 2, 5}, layers));
   }
   TEST_CASE("softmax cross-entropy fused with a final softmax, with label smoothing") {
     const Architecture arch("fused", {1, 1, 6},
-                            {dense("fc", "input", 4), make_layer("sm", OpKind::kSoftmax, {"fc"})});
+                            {dense("fc", "input", 4), make_test_layer("sm", OpKind::kSoftmax, {"fc"})});
     CheckSpec spec;
     std::mt19937_64 rng(99);
     Network net(arch, spec.batch, 3, NetworkOptions{4, true});
@@ -425,12 +419,12 @@ TEST_SUITE("gradient_check") {
     // It ends in the concatenation: a global average after batch norm would make the
     // input gradient tiny (batch norm cancels it) and float finite differences noisy.
     std::vector<Layer> layers = {conv("c1", "input", 4, 3, 1, Padding::kSame),
-                                 make_layer("bn", OpKind::kBatchNorm, {"c1"}),
+                                 make_test_layer("bn", OpKind::kBatchNorm, {"c1"}),
                                  pool("mp", OpKind::kAvgPool2D, "bn", 2, 2, Padding::kValid),
                                  depthwise("dw", "mp", 3, 1, Padding::kSame, 1),
                                  conv("pw", "mp", 4, 1, 1, Padding::kSame),
-                                 make_layer("sum", OpKind::kAdd, {"dw", "pw"}),
-                                 make_layer("cat", OpKind::kConcat, {"sum", "mp"})};
+                                 make_test_layer("sum", OpKind::kAdd, {"dw", "pw"}),
+                                 make_test_layer("cat", OpKind::kConcat, {"sum", "mp"})};
     check_gradients(Architecture("dag", {6, 6, 2}, layers));
   }
 }

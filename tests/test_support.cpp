@@ -56,4 +56,12 @@ std::string source_path(const std::string& relative) {
   return (std::filesystem::path(HWNAS_SOURCE_DIR) / relative).string();
 }
 
+Layer make_test_layer(const std::string& name, OpKind op, std::vector<std::string> inputs) {
+  Layer l;
+  l.name = name;
+  l.op = op;
+  l.inputs = std::move(inputs);
+  return l;
+}
+
 }  // namespace hwnas::test

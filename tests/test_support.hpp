@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include "space/layer.hpp"
 
 namespace hwnas::test {
 
@@ -34,5 +37,8 @@ std::string read_text(const std::string& path);
 
 /// Absolute path of a file in the source tree (e.g. "configs/archs/resnet8.json").
 std::string source_path(const std::string& relative);
+
+/// A layer with name, op and inputs; attributes keep their defaults.
+Layer make_test_layer(const std::string& name, OpKind op, std::vector<std::string> inputs);
 
 }  // namespace hwnas::test

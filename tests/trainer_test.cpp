@@ -4,6 +4,8 @@
 #include "trainers/trainer.hpp"
 
 #include <doctest/doctest.h>
+
+#include "tests/test_support.hpp"
 #include <tbb/task_arena.h>
 
 #include <cmath>
@@ -44,29 +46,22 @@ Dataset make_lines(int n, uint64_t seed) {
   return d;
 }
 
-Layer layer(const std::string& name, OpKind op, std::vector<std::string> inputs) {
-  Layer l;
-  l.name = name;
-  l.op = op;
-  l.inputs = std::move(inputs);
-  return l;
-}
 
 Layer conv(const std::string& name, const std::string& in, int filters, int k) {
-  Layer l = layer(name, OpKind::kConv2D, {in});
+  Layer l = make_test_layer(name, OpKind::kConv2D, {in});
   l.filters = filters;
   l.kernel_h = l.kernel_w = k;
   return l;
 }
 
 Layer max_pool(const std::string& name, const std::string& in) {
-  Layer l = layer(name, OpKind::kMaxPool2D, {in});
+  Layer l = make_test_layer(name, OpKind::kMaxPool2D, {in});
   l.kernel_h = l.kernel_w = l.stride_h = l.stride_w = 2;
   return l;
 }
 
 Layer dense(const std::string& name, const std::string& in, int units) {
-  Layer l = layer(name, OpKind::kDense, {in});
+  Layer l = make_test_layer(name, OpKind::kDense, {in});
   l.units = units;
   return l;
 }
@@ -75,24 +70,24 @@ Layer dense(const std::string& name, const std::string& in, int units) {
 Architecture tiny_cnn() {
   return Architecture(
       "tiny_cnn", {8, 8, 1},
-      {conv("c1", "input", 8, 3), layer("bn", OpKind::kBatchNorm, {"c1"}),
-       layer("r1", OpKind::kReLU, {"bn"}), max_pool("p1", "r1"), conv("c2", "p1", 16, 3),
-       layer("r2", OpKind::kReLU, {"c2"}), layer("gap", OpKind::kGlobalAvgPool, {"r2"}),
-       dense("fc", "gap", 3), layer("sm", OpKind::kSoftmax, {"fc"})});
+      {conv("c1", "input", 8, 3), make_test_layer("bn", OpKind::kBatchNorm, {"c1"}),
+       make_test_layer("r1", OpKind::kReLU, {"bn"}), max_pool("p1", "r1"), conv("c2", "p1", 16, 3),
+       make_test_layer("r2", OpKind::kReLU, {"c2"}), make_test_layer("gap", OpKind::kGlobalAvgPool, {"r2"}),
+       dense("fc", "gap", 3), make_test_layer("sm", OpKind::kSoftmax, {"fc"})});
 }
 
 // A DAG with every kind of merge and both normalisations, for the determinism checks.
 Architecture tiny_dag() {
-  Layer dw = layer("dw", OpKind::kDepthwiseConv2D, {"bn"});
+  Layer dw = make_test_layer("dw", OpKind::kDepthwiseConv2D, {"bn"});
   dw.kernel_h = dw.kernel_w = 3;
   dw.depth_multiplier = 2;
   return Architecture(
       "tiny_dag", {8, 8, 1},
-      {conv("c1", "input", 4, 3), layer("bn", OpKind::kBatchNorm, {"c1"}), dw,
-       layer("r", OpKind::kReLU6, {"dw"}), conv("pw", "bn", 8, 1),
-       layer("sum", OpKind::kAdd, {"r", "pw"}), layer("cat", OpKind::kConcat, {"sum", "c1"}),
-       max_pool("p", "cat"), layer("bn2", OpKind::kBatchNorm, {"p"}),
-       layer("f", OpKind::kFlatten, {"bn2"}), dense("fc", "f", 3)});
+      {conv("c1", "input", 4, 3), make_test_layer("bn", OpKind::kBatchNorm, {"c1"}), dw,
+       make_test_layer("r", OpKind::kReLU6, {"dw"}), conv("pw", "bn", 8, 1),
+       make_test_layer("sum", OpKind::kAdd, {"r", "pw"}), make_test_layer("cat", OpKind::kConcat, {"sum", "c1"}),
+       max_pool("p", "cat"), make_test_layer("bn2", OpKind::kBatchNorm, {"p"}),
+       make_test_layer("f", OpKind::kFlatten, {"bn2"}), dense("fc", "f", 3)});
 }
 
 TrainingOptions recipe() {

@@ -7,19 +7,9 @@
 #include <cstddef>
 #include <vector>
 
-// NOTE: GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics
-// (_mm512_undefined_ps, GCC bug 105593) wherever Eigen's GEMM is inlined with
-// -march=native on an AVX-512 machine; the warning is located in the intrinsics header,
-// so it is silenced where that header is first included.
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
+// NOTE: GCC 12 false -W(maybe-)uninitialized warnings from Eigen on AVX-512 are
+// disabled in CMakeLists.txt (GCC bug 105593).
 #include <Eigen/Core>
-#pragma GCC diagnostic pop
-#else
-#include <Eigen/Core>
-#endif
 
 namespace hwnas {
 
