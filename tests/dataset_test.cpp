@@ -26,6 +26,8 @@ using hwnas::Dataset;
 using hwnas::DatasetConfig;
 using hwnas::DatasetSplits;
 using hwnas::test::TempDir;
+using hwnas::test::contains;
+using hwnas::test::data_error;
 
 const std::string kFashionDir = "/usr/share/datasets/fashion-mnist/";
 
@@ -117,18 +119,6 @@ double mean_square(const std::vector<double>& v, double center) {
 
 std::vector<double> all_values(const Dataset& d) { return channel(d, 0, 1); }
 
-std::string data_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const hwnas::DataError& e) {
-    return e.what();
-  }
-  return "no DataError";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 /// Accuracy on `test` of the nearest class mean fitted on `train`.
 double nearest_mean_accuracy(const Dataset& train, const Dataset& test) {

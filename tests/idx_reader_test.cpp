@@ -22,6 +22,8 @@ namespace {
 
 using hwnas::read_idx;
 using hwnas::test::TempDir;
+using hwnas::test::contains;
+using hwnas::test::data_error;
 using hwnas::test::write_text;
 
 const std::string kFashionDir = "/usr/share/datasets/fashion-mnist/";
@@ -43,19 +45,6 @@ void write_gz(const std::string& path, const std::string& bytes) {
   REQUIRE(gzclose(f) == Z_OK);
 }
 
-/// The DataError message of `f`, or "no DataError" when it does not throw one.
-std::string data_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const hwnas::DataError& e) {
-    return e.what();
-  }
-  return "no DataError";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 /// A 3 x 2 x 2 ubyte file with element i == i + 1.
 std::string small_ubyte_file() {

@@ -1,6 +1,8 @@
 // This file implements the shared test helpers (see test_support.hpp).
 #include "tests/test_support.hpp"
 
+#include "util/errors.hpp"
+
 #include <sys/wait.h>
 
 #include <atomic>
@@ -62,6 +64,19 @@ Layer make_test_layer(const std::string& name, OpKind op, std::vector<std::strin
   l.op = op;
   l.inputs = std::move(inputs);
   return l;
+}
+
+std::string data_error(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const hwnas::DataError& e) {
+    return e.what();
+  }
+  return "no DataError";
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
 }
 
 }  // namespace hwnas::test

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,9 @@ std::string source_path(const std::string& relative);
 
 /// A layer with name, op and inputs; attributes keep their defaults.
 Layer make_test_layer(const std::string& name, OpKind op, std::vector<std::string> inputs);
+
+/// The DataError message of `f`, or "no DataError" when it does not throw one.
+std::string data_error(const std::function<void()>& f);
+bool contains(const std::string& text, const std::string& part);
 
 }  // namespace hwnas::test

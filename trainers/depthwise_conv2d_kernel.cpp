@@ -65,47 +65,35 @@ void DepthwiseConv2DKernel::bind(float* params, float* /*state*/) {
 void DepthwiseConv2DKernel::forward_sample(const float* x, float* y) const {
   const WindowGeometry& g = m_geometry;
   const int cm = m_out_channels;
-  for (int oh = 0; oh < g.out_h; ++oh) {
-    const int ih0 = g.in_row(oh);
-    const int kh0 = g.tap_begin(ih0), kh1 = g.tap_end_h(ih0);
-    for (int ow = 0; ow < g.out_w; ++ow) {
-      const int iw0 = g.in_col(ow);
-      const int kw0 = g.tap_begin(iw0), kw1 = g.tap_end_w(iw0);
-      float* o = y + (int64_t(oh) * g.out_w + ow) * cm;
-      if (m_bias)
-        std::copy(m_bias, m_bias + cm, o);
-      else
-        std::fill(o, o + cm, 0.0f);
-      for (int kh = kh0; kh < kh1; ++kh)
-        for (int kw = kw0; kw < kw1; ++kw)
-          tap_forward(x + (int64_t(ih0 + kh) * g.in_w + iw0 + kw) * g.channels,
-                      m_kernel + int64_t(kh * g.kernel_w + kw) * cm, o, g.channels, m_multiplier);
-    }
-  }
+  for_each_window(g, [&](int64_t pixel, int64_t in0, int kh0, int kh1, int kw0, int kw1) {
+    float* o = y + pixel * cm;
+    if (m_bias)
+      std::copy(m_bias, m_bias + cm, o);
+    else
+      std::fill(o, o + cm, 0.0f);
+    for (int kh = kh0; kh < kh1; ++kh)
+      for (int kw = kw0; kw < kw1; ++kw)
+        tap_forward(x + (in0 + int64_t(kh) * g.in_w + kw) * g.channels,
+                    m_kernel + int64_t(kh * g.kernel_w + kw) * cm, o, g.channels, m_multiplier);
+  });
 }
 
 void DepthwiseConv2DKernel::backward_sample(const float* x, const float* dy, float* dw, float* db,
                                             float* dx) const {
   const WindowGeometry& g = m_geometry;
   const int cm = m_out_channels;
-  for (int oh = 0; oh < g.out_h; ++oh) {
-    const int ih0 = g.in_row(oh);
-    const int kh0 = g.tap_begin(ih0), kh1 = g.tap_end_h(ih0);
-    for (int ow = 0; ow < g.out_w; ++ow) {
-      const int iw0 = g.in_col(ow);
-      const int kw0 = g.tap_begin(iw0), kw1 = g.tap_end_w(iw0);
-      const float* grad = dy + (int64_t(oh) * g.out_w + ow) * cm;
-      if (db)
-        for (int j = 0; j < cm; ++j) db[j] += grad[j];
-      for (int kh = kh0; kh < kh1; ++kh)
-        for (int kw = kw0; kw < kw1; ++kw) {
-          const int64_t in = (int64_t(ih0 + kh) * g.in_w + iw0 + kw) * g.channels;
-          const int64_t tap = int64_t(kh * g.kernel_w + kw) * cm;
-          tap_backward(x + in, m_kernel + tap, grad, dw + tap, dx ? dx + in : nullptr, g.channels,
-                       m_multiplier);
-        }
-    }
-  }
+  for_each_window(g, [&](int64_t pixel, int64_t in0, int kh0, int kh1, int kw0, int kw1) {
+    const float* grad = dy + pixel * cm;
+    if (db)
+      for (int j = 0; j < cm; ++j) db[j] += grad[j];
+    for (int kh = kh0; kh < kh1; ++kh)
+      for (int kw = kw0; kw < kw1; ++kw) {
+        const int64_t in = (in0 + int64_t(kh) * g.in_w + kw) * g.channels;
+        const int64_t tap = int64_t(kh * g.kernel_w + kw) * cm;
+        tap_backward(x + in, m_kernel + tap, grad, dw + tap, dx ? dx + in : nullptr, g.channels,
+                     m_multiplier);
+      }
+  });
 }
 
 void DepthwiseConv2DKernel::forward(const LayerTensors& t, const Chunk& chunk, Mode /*mode*/,

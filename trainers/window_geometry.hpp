@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 
 #include "space/layer.hpp"
 
@@ -53,5 +54,20 @@ struct WindowGeometry {
            pad_left == 0;
   }
 };
+
+// Calls f(out_pixel, first input pixel index of the window, kh0, kh1, kw0, kw1) for each
+// output pixel of one sample; taps [kh0, kh1) x [kw0, kw1) are inside the input.
+template <typename F>
+void for_each_window(const WindowGeometry& g, F&& f) {
+  for (int oh = 0; oh < g.out_h; ++oh) {
+    const int ih0 = g.in_row(oh);
+    const int kh0 = g.tap_begin(ih0), kh1 = g.tap_end_h(ih0);
+    for (int ow = 0; ow < g.out_w; ++ow) {
+      const int iw0 = g.in_col(ow);
+      const int kw0 = g.tap_begin(iw0), kw1 = g.tap_end_w(iw0);
+      f(int64_t(oh) * g.out_w + ow, int64_t(ih0) * g.in_w + iw0, kh0, kh1, kw0, kw1);
+    }
+  }
+}
 
 }  // namespace hwnas
