@@ -10,12 +10,14 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <tbb/global_control.h>
 
 #include "apps/inspect_command.hpp"
 #include "search/run_config.hpp"
 #include "search/run_search.hpp"
+#include "search/space_report.hpp"
 #include "util/errors.hpp"
 #include "util/logging.hpp"
 #include "util/stop_signal.hpp"
@@ -32,9 +34,11 @@ struct Options {
   int64_t seed = -1;
   std::string arch;
   bool json = false;
+  int stats_samples = 1000;
+  int sample = 0;
 };
 
-const std::vector<std::string> kSubcommands = {"search", "validate", "inspect"};
+const std::vector<std::string> kSubcommands = {"search", "validate", "inspect", "space"};
 
 // `nas-run config.json` is `nas-run search config.json`: insert the subcommand when the
 // first word is not one.
@@ -77,9 +81,28 @@ int run_search_command(const Options& o) {
 
 int run_validate_command(const Options& o) {
   const hwnas::RunConfig config = hwnas::load_run_config(o.config);
-  std::cout << o.config << ": valid (" << config.targets.size() << " target"
-            << (config.targets.size() == 1 ? "" : "s") << ", " << config.search.evaluations
-            << " evaluations, output " << config.output.dir << ")\n";
+  const hwnas::SearchSpace space = hwnas::make_search_space(config);
+  std::cout << o.config << ": valid (space '" << space.name() << "' of 10^" << fmt::format("{:.1f}", space.log10_size())
+            << " networks, " << config.targets.size() << " target" << (config.targets.size() == 1 ? "" : "s")
+            << ", " << config.search.evaluations << " evaluations, output " << config.output.dir << ")\n";
+  return 0;
+}
+
+int run_space_command(const Options& o) {
+  hwnas::RunConfig config = hwnas::load_run_config(o.config);
+  apply_search_overrides(config, o);
+  const hwnas::SearchSpace space = hwnas::make_search_space(config);
+  const hwnas::SpaceReport report = hwnas::report_space(space, o.stats_samples, config.search.seed);
+  if (o.json)
+    std::cout << hwnas::space_report_json(report).dump(2) << "\n";
+  else
+    std::cout << hwnas::format_space_report(report);
+  if (o.sample > 0) {
+    const int written = hwnas::write_space_samples(space, o.sample, config.search.seed, o.out);
+    if (written < o.sample)
+      spdlog::warn("the space has only {} distinct networks; wrote them all", written);
+    spdlog::info("wrote {} architectures to {} (one <identity>/arch.json each, and samples.jsonl)", written, o.out);
+  }
   return 0;
 }
 
@@ -100,7 +123,21 @@ void build_cli(CLI::App& app, Options& o) {
   auto* inspect = app.add_subcommand("inspect", "per-layer shapes, parameters and MACs of an arch.json");
   inspect->add_option("arch", o.arch, "arch.json")->required()->check(CLI::ExistingFile);
   inspect->add_flag("--json", o.json, "print JSON instead of a table");
-  for (auto* sub : {search, validate, inspect}) sub->fallthrough();
+
+  auto* space = app.add_subcommand("space", "size of a config's search space and the ranges of its networks");
+  space->add_option("config", o.config, "config.json")->required()->check(CLI::ExistingFile);
+  space->add_option("--stats-samples", o.stats_samples, "random networks the ranges are computed over")
+      ->check(CLI::Range(0, 10000000))
+      ->capture_default_str();
+  space->add_option("--sample", o.sample, "write this many distinct sampled architectures to --out")
+      ->check(CLI::Range(0, 1000000));
+  space->add_option("--out", o.out, "folder for --sample (must not exist or be empty)");
+  space->add_option("--seed", o.seed, "override search.seed")->check(CLI::Range(int64_t(0), int64_t(1) << 53));
+  space->add_flag("--json", o.json, "print JSON instead of a table");
+  space->callback([&o] {
+    if (o.sample > 0 && o.out.empty()) throw CLI::ValidationError("--sample", "needs --out DIR");
+  });
+  for (auto* sub : {search, validate, inspect, space}) sub->fallthrough();
 }
 
 int dispatch(CLI::App& app, const Options& o) {
@@ -110,6 +147,7 @@ int dispatch(CLI::App& app, const Options& o) {
   if (o.threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, size_t(o.threads));
   if (app.got_subcommand("validate")) return run_validate_command(o);
   if (app.got_subcommand("inspect")) return hwnas::run_inspect_command(o.arch, o.json);
+  if (app.got_subcommand("space")) return run_space_command(o);
   return run_search_command(o);
 }
 

@@ -10,7 +10,7 @@
 
 #include "estimators/footprint_bounds.hpp"
 #include "space/architecture.hpp"
-#include "space/cnn_chain_space.hpp"
+#include "space/search_space.hpp"
 #include "trainers/trainer.hpp"
 
 namespace hwnas {

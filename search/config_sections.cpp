@@ -2,7 +2,6 @@
 #include "search/config_sections.hpp"
 
 #include <algorithm>
-#include <set>
 
 namespace hwnas::detail {
 
@@ -17,14 +16,6 @@ std::string existing_file(JsonReader& r, const std::string& key, const fs::path&
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) r.fail(key, "an existing file (looked for " + p.string() + ")");
   return p.lexically_normal().string();
-}
-
-// A non-empty list of distinct positive integers (a categorical choice).
-std::vector<int> choice_list(JsonReader& r, const std::string& key, int min, int max) {
-  const auto values = r.get_int_list(key, 1, 64, min, max);
-  std::set<int64_t> seen(values.begin(), values.end());
-  if (seen.size() != values.size()) r.fail(key, "distinct values");
-  return {values.begin(), values.end()};
 }
 
 }  // namespace
@@ -56,20 +47,10 @@ DatasetConfig parse_dataset_section(JsonReader r, const fs::path& base_dir) {
   return d;
 }
 
-CnnChainSpaceConfig parse_space_section(JsonReader r) {
-  CnnChainSpaceConfig s;
-  r.get_enum("kind", {"cnn_chain"});
-  JsonReader blocks = r.child("blocks");
-  s.min_blocks = int(blocks.get_int("min", 1, 16));
-  s.max_blocks = int(blocks.get_int("max", 1, 16));
-  if (s.max_blocks < s.min_blocks) blocks.fail("max", "an integer >= min (" + std::to_string(s.min_blocks) + ")");
-  blocks.finish();
-  s.channels = choice_list(r, "channels", 1, 4096);
-  s.kernels = choice_list(r, "kernels", 1, 15);
-  s.dense_units = r.take("dense_units") ? choice_list(r, "dense_units", 0, 65536) : std::vector<int>{0};
-  s.batch_norm = r.get_bool_or("batch_norm", true);
-  r.finish();
-  return s;
+std::shared_ptr<const SpaceSpec> parse_space_section(JsonReader& parent, const std::string& key,
+                                                     const fs::path& base_dir) {
+  if (!parent.has(key)) parent.fail(key, "a search space (an object, or the path of a space file)");
+  return parse_space(parent.raw(key), parent.file(), parent.pointer_of(key), base_dir);
 }
 
 std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::string& key) {

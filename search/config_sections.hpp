@@ -11,7 +11,8 @@
 namespace hwnas::detail {
 
 DatasetConfig parse_dataset_section(JsonReader r, const std::filesystem::path& base_dir);
-CnnChainSpaceConfig parse_space_section(JsonReader r);
+std::shared_ptr<const SpaceSpec> parse_space_section(JsonReader& parent, const std::string& key,
+                                                     const std::filesystem::path& base_dir);
 std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::string& key);
 SearchConfig parse_search_section(JsonReader r);
 TrainingOptions parse_training_section(JsonReader r);

@@ -3,7 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "space/arch_identity.hpp"
+#include "space/constrained_sampling.hpp"
 #include "util/errors.hpp"
 #include "util/seeding.hpp"
 
@@ -32,41 +32,36 @@ bool fits_all(const std::vector<TargetCost>& costs) {
   return true;
 }
 
-SamplingOutcome sample_feasible(const CnnChainSpace& space, const std::vector<TargetConfig>& targets,
+SamplingOutcome sample_feasible(const SearchSpace& space, const std::vector<TargetConfig>& targets,
                                 int count, int max_rejections, uint64_t run_seed) {
   SamplingOutcome out;
   std::mt19937_64 rng(derive_seed(run_seed, kSamplingStream, 0));
   std::set<std::string> seen;
-  int rejected_in_a_row = 0;
+  // Duplicates are screened before the cost check: a repeat is not a rejection.
+  const NetworkPredicate fits = [&](const DecodedNetwork& n) {
+    if (seen.count(n.identity)) return true;
+    const bool ok = fits_all(cost_on_targets(n.arch, targets));
+    if (!ok) spdlog::debug("rejected {}: does not fit every target", n.identity);
+    return ok;
+  };
+  ConstrainedSampler sampler(space, fits, max_rejections);
   int duplicates_in_a_row = 0;
   while (int(out.candidates.size()) < count) {
-    Genome genome = space.sample(rng);
-    Architecture arch = space.decode(genome);
-    std::string identity = architecture_identity(arch);
-    if (!seen.insert(identity).second) {
+    Proposal p = sampler.sample(rng);
+    if (!seen.insert(p.network.identity).second) {
       ++out.duplicates;
       // A small space runs out of new members: stop instead of spinning.
       if (++duplicates_in_a_row >= max_rejections) break;
       continue;
     }
     duplicates_in_a_row = 0;
-    auto costs = cost_on_targets(arch, targets);
-    if (!fits_all(costs)) {
-      ++out.rejected;
-      spdlog::debug("rejected {} (flash >= {} B, RAM >= {} B)", identity, costs[0].bounds.flash_bytes,
-                    costs[0].bounds.ram_bytes);
-      if (++rejected_in_a_row >= max_rejections)
-        throw UserError("search space has (almost) no member that fits the targets: " +
-                        std::to_string(rejected_in_a_row) + " samples in a row were rejected " +
-                        "(raise the budgets, shrink the space, or raise search.max_rejections)");
-      continue;
-    }
-    rejected_in_a_row = 0;
-    Candidate c{int(out.candidates.size()), std::move(genome), std::move(identity), 0, std::move(arch),
-                std::move(costs), {}, {}};
+    Candidate c{int(out.candidates.size()), std::move(p.genome), std::move(p.network.identity), 0,
+                std::move(p.network.arch), {}, {}, {}};
+    c.costs = cost_on_targets(c.arch, targets);
     c.seed = derive_seed(run_seed, kTrainingStream, uint64_t(c.index));
     out.candidates.push_back(std::move(c));
   }
+  out.rejected = int(sampler.rejected());
   return out;
 }
 

@@ -26,7 +26,7 @@ struct SamplingOutcome {
 /// Draws `count` distinct feasible candidates (fewer if the space has fewer distinct
 /// members). Candidate seeds derive from `run_seed` and the candidate index.
 /// @throws UserError when `max_rejections` samples in a row are infeasible.
-SamplingOutcome sample_feasible(const CnnChainSpace& space, const std::vector<TargetConfig>& targets,
+SamplingOutcome sample_feasible(const SearchSpace& space, const std::vector<TargetConfig>& targets,
                                 int count, int max_rejections, uint64_t run_seed);
 
 }  // namespace hwnas

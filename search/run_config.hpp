@@ -5,13 +5,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "estimators/mcu_database.hpp"
-#include "space/cnn_chain_space.hpp"
+#include "space/space_spec.hpp"
 #include "trainers/dataset_config.hpp"
 #include "trainers/training_options.hpp"
 
@@ -46,7 +47,7 @@ struct OutputConfig {
 struct RunConfig {
   std::string path;  ///< the config file
   DatasetConfig dataset;
-  CnnChainSpaceConfig space;
+  std::shared_ptr<const SpaceSpec> space;  ///< parsed; bound to the data by SearchSpace
   std::vector<TargetConfig> targets;
   SearchConfig search;
   TrainingOptions training;

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <memory>
 #include <mutex>
 
 #include <spdlog/spdlog.h>
@@ -15,6 +17,7 @@
 #include "search/run_directory.hpp"
 #include "search/run_summary.hpp"
 #include "space/arch_json.hpp"
+#include "trainers/dataset_resize.hpp"
 #include "util/logging.hpp"
 #include "util/seeding.hpp"
 #include "util/stop_signal.hpp"
@@ -76,10 +79,35 @@ void report_finished(const Candidate& c, EvaluationProgress& p) {
     spdlog::warn("[{}/{}] {} failed: {}", p.done, p.total, c.identity, c.result.failure);
 }
 
-void evaluate_one(Candidate& c, const DatasetSplits& data, const RunConfig& config, RunDirectory& dir,
+// The data at each input resolution the space chooses, resized once on first use.
+class DataByResolution {
+ public:
+  explicit DataByResolution(const DatasetSplits& original) : m_original(original) {}
+
+  const DatasetSplits& at(const TensorShape& input) {
+    const TensorShape& own = m_original.train.sample_shape;
+    if (input.h == own.h && input.w == own.w) return m_original;
+    std::lock_guard<std::mutex> lock(m_mutex);
+    auto& slot = m_resized[{input.h, input.w}];
+    if (!slot) {
+      spdlog::info("resizing the data from {}x{} to {}x{} for the candidates at that resolution", own.h, own.w,
+                   input.h, input.w);
+      slot = std::make_unique<DatasetSplits>(resize_splits(m_original, input.h, input.w));
+    }
+    return *slot;
+  }
+
+ private:
+  const DatasetSplits& m_original;
+  std::mutex m_mutex;
+  std::map<std::pair<int, int>, std::unique_ptr<DatasetSplits>> m_resized;
+};
+
+void evaluate_one(Candidate& c, DataByResolution& data_by_resolution, const RunConfig& config, RunDirectory& dir,
                   EvaluationProgress& progress, std::vector<char>& finished) {
   if (should_stop(config, progress)) return;
   save_architecture(c.arch, dir.model_dir(c.identity) + "/arch.json");
+  const DatasetSplits& data = data_by_resolution.at(c.arch.input_shape());
   c.fidelity = {config.training.epochs, int64_t(data.train.size())};
   c.result = train_and_evaluate(c.arch, data.train, data.validation, &data.test, config.training, c.seed);
   dir.append_history(candidate_record(c));
@@ -115,19 +143,20 @@ RunSummary run_search(const RunConfig& config, int threads) {
                data.train.num_classes);
 
   // Step 2: candidates that fit every target, before any training.
-  const CnnChainSpace space(config.space, data.train.sample_shape, data.train.num_classes);
+  const SearchSpace space(config.space, data.train.sample_shape, data.train.num_classes);
   SamplingOutcome sampled = sample_feasible(space, config.targets, config.search.evaluations,
                                             config.search.max_rejections, config.search.seed);
-  spdlog::info("space cnn_chain: 10^{:.1f} members; {} candidates fit all targets ({} rejected before training, {} duplicates)",
-               space.log10_size(), sampled.candidates.size(), sampled.rejected, sampled.duplicates);
+  spdlog::info("space {}: 10^{:.1f} members; {} candidates fit all targets ({} rejected before training, {} duplicates)",
+               space.name(), space.log10_size(), sampled.candidates.size(), sampled.rejected, sampled.duplicates);
 
   // Step 3: train and score, several candidates in flight on the pool.
   EvaluationProgress progress;
   progress.total = int(sampled.candidates.size());
   std::vector<char> finished(sampled.candidates.size(), 0);
+  DataByResolution data_by_resolution(data);
   arena.execute([&] {
     tbb::parallel_for(size_t(0), sampled.candidates.size(), [&](size_t i) {
-      evaluate_one(sampled.candidates[i], data, config, dir, progress, finished);
+      evaluate_one(sampled.candidates[i], data_by_resolution, config, dir, progress, finished);
     });
   });
 
@@ -146,7 +175,7 @@ RunSummary run_search(const RunConfig& config, int threads) {
   totals.stopped_early = progress.stopping;
   totals.stop_reason = progress.stop_reason;
   const nlohmann::json extra = {{"dataset", dataset_info(data)},
-                                {"space", {{"kind", "cnn_chain"}, {"log10_size", space.log10_size()}}},
+                                {"space", {{"name", space.name()}, {"log10_size", space.log10_size()}}},
                                 {"threads", arena.max_concurrency()},
                                 {"wall_seconds", seconds_since(start)}};
   dir.write_json("summary.json", make_summary(config, totals, evaluated, extra));

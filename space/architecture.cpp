@@ -116,7 +116,9 @@ TensorShape infer_windowed(int i, const Layer& l, const TensorShape& in, int out
           windowed_output(in.w, l.kernel_w, l.stride_w, l.padding), out_c};
 }
 
-TensorShape infer_one(int i, const Layer& l, const std::vector<TensorShape>& ins) {
+}  // namespace
+
+TensorShape infer_layer_output(int i, const Layer& l, const std::vector<TensorShape>& ins) {
   const TensorShape& in = ins[0];
   switch (l.op) {
     case OpKind::kConv2D:
@@ -170,14 +172,13 @@ TensorShape infer_one(int i, const Layer& l, const std::vector<TensorShape>& ins
   throw ArchitectureError(i, l.name, "unhandled op");
 }
 
-}  // namespace
 
 void Architecture::infer_shapes() {
   m_stats.resize(m_layers.size());
   for (size_t i = 0; i < m_layers.size(); ++i) {
     Layer& l = m_layers[i];
     const auto ins = input_shapes(i);
-    l.output_shape = infer_one(int(i), l, ins);
+    l.output_shape = infer_layer_output(int(i), l, ins);
     require(l.output_shape.h >= 1 && l.output_shape.w >= 1 && l.output_shape.c >= 1, int(i), l,
             "output shape " + l.output_shape.str() + " is empty");
     // Guard later allocations: no sane MCU network has a 2^31-element activation.

@@ -26,6 +26,11 @@ class ArchitectureError : public UserError {
   std::string m_problem;
 };
 
+/// Output shape of `layer` given its input shapes; `index` only names the layer in errors.
+/// Lets builders (the search-space decoder) track shapes while they add layers.
+/// @throws ArchitectureError.
+TensorShape infer_layer_output(int index, const Layer& layer, const std::vector<TensorShape>& inputs);
+
 class Architecture {
  public:
   /// Index used in input_indices() for the network input.

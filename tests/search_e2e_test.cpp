@@ -17,8 +17,12 @@ namespace {
 nlohmann::json tiny_config(const std::string& out_dir) {
   nlohmann::json c = nlohmann::json::parse(R"({
     "dataset": {"format": "synthetic", "shape": [12, 12, 1], "classes": 3, "train_size": 240, "test_size": 60},
-    "space": {"kind": "cnn_chain", "blocks": {"min": 1, "max": 2}, "channels": [4, 8], "kernels": [3, 5],
-              "dense_units": [0, 8]},
+    "space": {"name": "tiny", "stages": [
+      {"block": "conv", "depth": {"min": 1, "max": 2}, "filters": {"choice": [4, 8]}, "kernel": {"choice": [3, 5]},
+       "stride": {"choice": [1, 2]}},
+      {"block": "global_pool"},
+      {"block": "dense", "depth": {"min": 0, "max": 1}, "units": 8},
+      {"block": "classifier"}]},
     "targets": [{"mcu": "STM32F746"}, {"mcu": "RP2040", "max_ram_kb": 16}],
     "search": {"evaluations": 4, "seed": 11},
     "training": {"epochs": 1, "batch_size": 32}

@@ -33,4 +33,13 @@ struct DatasetConfig {
 /// @throws DataError for missing, truncated or inconsistent files.
 DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed);
 
+/// What a search space needs to know about the data, without loading it.
+struct DatasetShape {
+  TensorShape sample_shape;
+  int num_classes = 0;
+};
+
+/// Reads only the image header and the labels. @throws DataError like load_dataset.
+DatasetShape probe_dataset(const DatasetConfig& config);
+
 }  // namespace hwnas

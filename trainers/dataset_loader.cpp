@@ -262,4 +262,13 @@ DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed) {
   return splits;
 }
 
+DatasetShape probe_dataset(const DatasetConfig& config) {
+  if (config.format == DatasetFormat::kSynthetic) return {config.synthetic_shape, config.synthetic_classes};
+  const IdxArray first = read_idx(config.train_images, 1);
+  int32_t max_label = 0;
+  for (const auto& path : {config.train_labels, config.test_labels})
+    for (int32_t v : label_vector(read_idx(path), path)) max_label = std::max(max_label, v);
+  return {image_shape(first, config.train_images), max_label + 1};
+}
+
 }  // namespace hwnas

@@ -1,0 +1,136 @@
+// This file implements the `nas-run space` report (see space_report.hpp).
+#include "search/space_report.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "estimators/footprint_bounds.hpp"
+#include "space/arch_json.hpp"
+#include "util/atomic_file.hpp"
+#include "util/errors.hpp"
+
+namespace hwnas {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// Consecutive repeats after which a small space counts as exhausted.
+constexpr int kMaxRepeatsInARow = 10000;
+
+MetricRange range_of(const std::string& name, std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return {name, values.front(), values[values.size() / 2], values.back()};
+}
+
+int64_t largest_activation(const Architecture& arch) {
+  int64_t largest = arch.input_shape().elements();
+  for (size_t i = 0; i < arch.size(); ++i) largest = std::max(largest, arch.stats(i).output_elements);
+  return largest;
+}
+
+}  // namespace
+
+SearchSpace make_search_space(const RunConfig& config) {
+  const DatasetShape data = probe_dataset(config.dataset);
+  return SearchSpace(config.space, data.sample_shape, data.num_classes);
+}
+
+SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed) {
+  SpaceReport r;
+  r.name = space.name();
+  r.data_shape = space.data_shape();
+  r.classes = space.classes();
+  r.genes = space.genome_size();
+  r.log10_size = space.log10_size();
+  r.samples = samples;
+  r.seed = seed;
+  std::mt19937_64 rng(seed);
+  std::set<std::string> seen;
+  std::vector<double> params, macs, layers, activation, ram, flash, resolution;
+  for (int i = 0; i < samples; ++i) {
+    const DecodedNetwork n = space.decode_detailed(space.sample(rng));
+    seen.insert(n.identity);
+    r.max_active_genes = std::max(r.max_active_genes, size_t(std::count(n.active.begin(), n.active.end(), 1)));
+    const FootprintBounds bounds = footprint_bounds(n.arch);
+    params.push_back(double(n.arch.total_params()));
+    macs.push_back(double(n.arch.total_macs()));
+    layers.push_back(double(n.arch.size()));
+    activation.push_back(double(largest_activation(n.arch)));
+    ram.push_back(double(bounds.ram_bytes));
+    flash.push_back(double(bounds.flash_bytes));
+    resolution.push_back(double(n.arch.input_shape().h) * n.arch.input_shape().w);
+  }
+  r.distinct = int(seen.size());
+  if (samples > 0)
+    r.metrics = {range_of("parameters", params),
+                 range_of("MACs", macs),
+                 range_of("layers", layers),
+                 range_of("input pixels (h*w)", resolution),
+                 range_of("largest activation (elements)", activation),
+                 range_of("peak activations (int8 bytes, >=)", ram),
+                 range_of("weights (int8 bytes, >=)", flash)};
+  return r;
+}
+
+std::string format_space_report(const SpaceReport& r) {
+  const TensorShape& s = r.data_shape;
+  std::string out = fmt::format("space '{}' on input {}x{}x{}, {} classes\n", r.name, s.h, s.w, s.c, r.classes);
+  out += fmt::format("  genes: {} ({} read by the largest sampled network)\n", r.genes, r.max_active_genes);
+  out += fmt::format("  size: 10^{:.2f} networks (distinct genomes once unread genes are ignored)\n", r.log10_size);
+  if (r.samples == 0) return out;
+  out += fmt::format("  over {} uniform samples (seed {}), {} distinct networks:\n", r.samples, r.seed, r.distinct);
+  out += fmt::format("    {:<36}{:>14}{:>14}{:>14}\n", "", "min", "median", "max");
+  for (const auto& m : r.metrics)
+    out += fmt::format("    {:<36}{:>14.0f}{:>14.0f}{:>14.0f}\n", m.name, m.min, m.median, m.max);
+  return out;
+}
+
+nlohmann::json space_report_json(const SpaceReport& r) {
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const auto& m : r.metrics) metrics[m.name] = {{"min", m.min}, {"median", m.median}, {"max", m.max}};
+  return {{"name", r.name},
+          {"input", {r.data_shape.h, r.data_shape.w, r.data_shape.c}},
+          {"classes", r.classes},
+          {"genes", r.genes},
+          {"max_active_genes", r.max_active_genes},
+          {"log10_size", r.log10_size},
+          {"samples", r.samples},
+          {"distinct", r.distinct},
+          {"seed", r.seed},
+          {"metrics", metrics}};
+}
+
+int write_space_samples(const SearchSpace& space, int count, uint64_t seed, const std::string& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
+    throw UserError(dir + ": exists and is not empty (choose another --out)");
+  fs::create_directories(dir, ec);
+  if (ec) throw UserError(dir + ": cannot create: " + ec.message());
+  std::mt19937_64 rng(seed);
+  std::set<std::string> seen;
+  int written = 0, repeats = 0;
+  while (written < count && repeats < kMaxRepeatsInARow) {
+    Genome genome = space.sample(rng);
+    const DecodedNetwork n = space.decode_detailed(genome);
+    if (!seen.insert(n.identity).second) {
+      ++repeats;
+      continue;
+    }
+    repeats = 0;
+    fs::create_directories(fs::path(dir) / n.identity, ec);
+    if (ec) throw UserError(dir + ": cannot create " + n.identity + ": " + ec.message());
+    save_architecture(n.arch, (fs::path(dir) / n.identity / "arch.json").string());
+    const nlohmann::json line = {{"index", written},        {"identity", n.identity},
+                                 {"genome", genome},        {"params", n.arch.total_params()},
+                                 {"macs", n.arch.total_macs()}};
+    append_line_durably((fs::path(dir) / "samples.jsonl").string(), line.dump());
+    ++written;
+  }
+  return written;
+}
+
+}  // namespace hwnas

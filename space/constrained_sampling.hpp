@@ -1,0 +1,50 @@
+// This file implements the hook for constraint-aware sampling: sampling and mutation
+// that retry until a predicate over the decoded network holds (the cost models supply
+// it: fits the flash, RAM and latency budgets of every target). Rejections are
+// counted, and a space with (almost) no member that passes is a clear error instead of
+// an endless loop.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <random>
+
+#include "space/search_space.hpp"
+
+namespace hwnas {
+
+/// True when a decoded network is acceptable (e.g. fits every target board).
+using NetworkPredicate = std::function<bool(const DecodedNetwork&)>;
+
+struct Proposal {
+  Genome genome;
+  DecodedNetwork network;
+};
+
+class ConstrainedSampler {
+ public:
+  /// `max_rejections`: consecutive rejections before giving up.
+  ConstrainedSampler(const SearchSpace& space, NetworkPredicate accept, int64_t max_rejections);
+
+  /// A uniform sample that passes the predicate.
+  /// @throws UserError after max_rejections rejections in a row.
+  Proposal sample(std::mt19937_64& rng);
+  /// A mutation of `parent` that passes the predicate.
+  /// @throws UserError after max_rejections rejections in a row.
+  Proposal mutate(const Genome& parent, std::mt19937_64& rng, int changes = 1);
+
+  int64_t accepted() const { return m_accepted; }
+  int64_t rejected() const { return m_rejected; }
+
+ private:
+  Proposal check(Genome genome, bool& ok);
+
+  const SearchSpace& m_space;
+  NetworkPredicate m_accept;
+  int64_t m_max_rejections;
+  int64_t m_accepted = 0;
+  int64_t m_rejected = 0;
+  int64_t m_rejected_in_a_row = 0;
+};
+
+}  // namespace hwnas
