@@ -132,6 +132,7 @@ RunSummary run_search(const RunConfig& config, int threads) {
   RunDirectory dir = RunDirectory::create(config.output);
   add_log_file(dir.file("run.log"));
   dir.write_json("config.json", config.source);
+  dir.write_json("space.json", config.space->document);
   tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
   spdlog::info("hwnas {} | config {} | run directory {} | seed {} | threads {}", HWNAS_VERSION, config.path,
                dir.path(), config.search.seed, arena.max_concurrency());

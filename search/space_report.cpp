@@ -79,7 +79,7 @@ SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed) {
 std::string format_space_report(const SpaceReport& r) {
   const TensorShape& s = r.data_shape;
   std::string out = fmt::format("space '{}' on input {}x{}x{}, {} classes\n", r.name, s.h, s.w, s.c, r.classes);
-  out += fmt::format("  genes: {} ({} read by the largest sampled network)\n", r.genes, r.max_active_genes);
+  out += fmt::format("  genes: {} (at most {} read by one sampled network)\n", r.genes, r.max_active_genes);
   out += fmt::format("  size: 10^{:.2f} networks (distinct genomes once unread genes are ignored)\n", r.log10_size);
   if (r.samples == 0) return out;
   out += fmt::format("  over {} uniform samples (seed {}), {} distinct networks:\n", r.samples, r.seed, r.distinct);

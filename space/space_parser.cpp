@@ -1,6 +1,7 @@
 // This file implements the search-space parser (see space_spec.hpp and
 // docs/search-spaces.md). Everything the decoder later trusts is checked here, with the
 // JSON pointer of the offending value.
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -90,11 +91,16 @@ std::vector<json> SpaceParser::choice_values(const Located& at, JsonReader& r, c
   if (rule.type != ParamRule::Type::kInt && rule.type != ParamRule::Type::kSize2)
     r.fail("", "{\"choice\": [...]} (" + rule.key + " takes no integer range)");
   const int64_t min = r.get_int("min", int64_t(rule.min), int64_t(rule.max));
-  const int64_t max = r.get_int("max", min, int64_t(rule.max));
+  const int64_t max = r.get_int("max", int64_t(rule.min), int64_t(rule.max));
+  if (max < min) r.fail("max", "at least min (" + std::to_string(min) + ")");
   const int64_t step = r.get_int_or("step", 1, 1, int64_t(rule.max));
   if ((max - min) % step != 0) r.fail("max", "min + a multiple of step (" + std::to_string(step) + ")");
-  if ((max - min) / step + 1 > kMaxChoiceValues)
-    r.fail("step", "at most " + std::to_string(kMaxChoiceValues) + " values in the range");
+  // Reported at the range itself: "step" is often absent, and a narrower range fixes it too.
+  const int64_t count = (max - min) / step + 1;
+  if (count > kMaxChoiceValues)
+    throw ConfigError(at.file, at.pointer,
+                      "at most " + std::to_string(kMaxChoiceValues) + " values (a narrower range or a larger step)",
+                      "a range of " + std::to_string(count) + " values");
   for (int64_t v = min; v <= max; v += step) values.push_back(v);
   return values;
 }
@@ -205,6 +211,24 @@ void SpaceParser::stages(const Located& at) {
     }
     m_spec.stages.push_back(std::move(s));
   }
+  // Layers are named <stage>_<tag>, or <stage>_b<k>_<tag> in a stage of several blocks:
+  // a stage named "mb1_b2" beside a multi-block "mb1" would give two layers one name.
+  std::set<std::string> multi_block;
+  for (const StageSpec& s : m_spec.stages)
+    if (s.max_depth > 1) multi_block.insert(s.name);
+  for (size_t i = 0; i < m_spec.stages.size(); ++i) {
+    const std::string& name = m_spec.stages[i].name;
+    const size_t b = name.rfind("_b");
+    if (b == std::string::npos || b + 2 == name.size() ||
+        !std::all_of(name.begin() + long(b) + 2, name.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      continue;
+    const std::string stem = name.substr(0, b);
+    if (multi_block.count(stem))
+      throw ConfigError(at.file, pointer_index(at.pointer, i) + "/name",
+                        "a stage name that is not a block prefix of stage '" + stem + "' (its layers are " + stem +
+                            "_b1_..., " + stem + "_b2_...)",
+                        "\"" + name + "\"");
+  }
 }
 
 StageSpec SpaceParser::stage(const Located& at, size_t index, size_t count) {
@@ -254,9 +278,13 @@ StageSpec SpaceParser::stage(const Located& at, size_t index, size_t count) {
     if (is_comment_key(key) || key == "name" || key == "depth" || key == "block" || key == "scale_with_width")
       continue;
     const ParamRule* rule = find_param_rule(key);
+    // The key, not its value, is the mistake here: say which key, as JsonReader::finish does.
+    const std::string unknown = "unknown key \"" + key + "\"";
     if (!rule)
-      r.fail(key, "no such key (a stage takes name, block, depth, scale_with_width and the parameters " +
-                      param_keys_list() + ")");
+      throw ConfigError(at.file, at.pointer + "/" + key,
+                        "no such key (a stage takes name, block, depth, scale_with_width and the parameters " +
+                            param_keys_list() + ")",
+                        unknown);
     bool used = false;
     std::string takers;
     for (BlockKind k : s.possible_kinds) {
@@ -268,14 +296,16 @@ StageSpec SpaceParser::stage(const Located& at, size_t index, size_t count) {
       if (std::find(params.begin(), params.end(), key) != params.end())
         takers += (takers.empty() ? "" : ", ") + std::string(block_kind_name(k));
     }
-    if (!used) r.fail(key, "no such key for this stage's blocks (" + key + " is taken by " + takers + ")");
+    if (!used)
+      throw ConfigError(at.file, at.pointer + "/" + key,
+                        "no such key for this stage's blocks (" + key + " is taken by " + takers + ")", unknown);
     r.take(key);
     s.params[key] = value(at.at(key), *rule, Scope::kStageOrBlock, s.max_depth, label + key);
   }
   for (BlockKind k : s.possible_kinds)
     for (const auto& key : block_kind_info(k).required)
       if (!s.params.count(key))
-        r.fail("", "a \"" + key + "\" value (" + block_kind_name(k) + " blocks need one)");
+        r.fail("", "a value for \"" + key + "\" (" + block_kind_name(k) + " blocks need one)");
   r.finish();
   return s;
 }
@@ -323,6 +353,9 @@ std::shared_ptr<const SpaceSpec> parse_document(const SpaceDocument& doc) {
     if (!n->value->is_string() || n->value->get<std::string>().empty()) n->fail("a non-empty string");
     spec->name = n->value->get<std::string>();
   }
+  spec->document = *doc.base.value;
+  if (doc.override_object)
+    for (const auto& [key, v] : doc.override_object->value->items()) spec->document[key] = v;
   SpaceParser parser(*spec);
   if (auto c = doc.get("choices")) parser.named_choices(*c);
   if (auto in = doc.get("input")) parser.input(*in);

@@ -73,6 +73,9 @@ struct SpaceSpec {
   std::vector<StageSpec> stages;
   std::vector<Gene> genes;
   std::map<std::string, int> named_choices;  ///< name -> gene
+  /// The space as one self-contained document (a file's content with any override
+  /// applied), kept in the run directory so a run never depends on files edited later.
+  nlohmann::json document;
 };
 
 /// Parses a space. `value` is either a path to a space file (a string, resolved against

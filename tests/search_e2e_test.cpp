@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -79,6 +80,28 @@ TEST_SUITE("search_e2e") {
     CHECK(summary["dataset"]["train"].get<int>() + summary["dataset"]["validation"].get<int>() == 240);
     CHECK(read_text(run + "/run.log").find("candidates fit all targets") != std::string::npos);
     CHECK(nlohmann::json::parse(read_text(run + "/config.json")) == tiny_config(run));
+    // The space travels with the run: a space file edited later cannot change it.
+    CHECK(nlohmann::json::parse(read_text(run + "/space.json")) == tiny_config(run)["space"]);
+  }
+
+  TEST_CASE("a space that chooses the input resolution trains each candidate on resized data") {
+    TempDir dir("e2e");
+    const std::string run = dir.file("run");
+    nlohmann::json c = tiny_config(run);
+    c["space"]["input"] = {{"resolution", {{"choice", {8, 12, 16}}}}};
+    c["search"]["evaluations"] = 6;
+    const CommandResult r = run_config(dir, c);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    std::set<int> heights;
+    for (const auto& h : read_history(run)) {
+      CHECK(h["status"] == "ok");
+      const auto arch = nlohmann::json::parse(read_text(run + "/models/" + h["id"].get<std::string>() + "/arch.json"));
+      heights.insert(arch["input"]["shape"][0].get<int>());
+      CHECK(arch["input"]["shape"][2] == 1);  // channels always come from the data
+    }
+    CHECK(heights.size() >= 2);
+    CHECK(read_text(run + "/run.log").find("resizing the data from 12x12") != std::string::npos);
   }
 
   TEST_CASE("same seed gives the same history with 1 and 2 threads; another seed differs") {
