@@ -92,6 +92,7 @@ int run_space_command(const Options& o) {
   hwnas::RunConfig config = hwnas::load_run_config(o.config);
   apply_search_overrides(config, o);
   const hwnas::SearchSpace space = hwnas::make_search_space(config);
+  if (o.sample > 0) hwnas::require_empty_folder(o.out);
   const hwnas::SpaceReport report = hwnas::report_space(space, o.stats_samples, config.search.seed);
   if (o.json)
     std::cout << hwnas::space_report_json(report).dump(2) << "\n";
@@ -100,8 +101,8 @@ int run_space_command(const Options& o) {
   if (o.sample > 0) {
     const int written = hwnas::write_space_samples(space, o.sample, config.search.seed, o.out);
     if (written < o.sample)
-      spdlog::warn("the space has only {} distinct networks; wrote them all", written);
-    spdlog::info("wrote {} architectures to {} (one <identity>/arch.json each, and samples.jsonl)", written, o.out);
+      spdlog::warn("the space has only {} distinct network(s); wrote them all", written);
+    spdlog::info("wrote {} architecture(s) to {} (one <identity>/arch.json each, and samples.jsonl)", written, o.out);
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -52,7 +53,15 @@ SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed) {
   std::set<std::string> seen;
   std::vector<double> params, macs, layers, activation, ram, flash, resolution;
   for (int i = 0; i < samples; ++i) {
-    const DecodedNetwork n = space.decode_detailed(space.sample(rng));
+    const Genome genome = space.sample(rng);
+    std::optional<DecodedNetwork> decoded;
+    try {
+      decoded = space.decode_detailed(genome);
+    } catch (const SpaceDecodeError& e) {
+      if (r.invalid++ == 0) r.first_invalid = e.what();
+      continue;
+    }
+    const DecodedNetwork& n = *decoded;
     seen.insert(n.identity);
     r.max_active_genes = std::max(r.max_active_genes, size_t(std::count(n.active.begin(), n.active.end(), 1)));
     const FootprintBounds bounds = footprint_bounds(n.arch);
@@ -65,7 +74,7 @@ SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed) {
     resolution.push_back(double(n.arch.input_shape().h) * n.arch.input_shape().w);
   }
   r.distinct = int(seen.size());
-  if (samples > 0)
+  if (samples > r.invalid)
     r.metrics = {range_of("parameters", params),
                  range_of("MACs", macs),
                  range_of("layers", layers),
@@ -79,9 +88,14 @@ SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed) {
 std::string format_space_report(const SpaceReport& r) {
   const TensorShape& s = r.data_shape;
   std::string out = fmt::format("space '{}' on input {}x{}x{}, {} classes\n", r.name, s.h, s.w, s.c, r.classes);
-  out += fmt::format("  genes: {} (at most {} read by one sampled network)\n", r.genes, r.max_active_genes);
+  out += fmt::format("  genes: {}", r.genes);
+  out += r.samples > r.invalid ? fmt::format(" (at most {} read by one sampled network)\n", r.max_active_genes) : "\n";
   out += fmt::format("  size: 10^{:.2f} networks (distinct genomes once unread genes are ignored)\n", r.log10_size);
   if (r.samples == 0) return out;
+  if (r.invalid > 0)
+    out += fmt::format("  {} of {} samples decoded to invalid networks (the search rejects them), e.g. {}\n",
+                       r.invalid, r.samples, r.first_invalid);
+  if (r.metrics.empty()) return out;
   out += fmt::format("  over {} uniform samples (seed {}), {} distinct networks:\n", r.samples, r.seed, r.distinct);
   out += fmt::format("    {:<36}{:>14}{:>14}{:>14}\n", "", "min", "median", "max");
   for (const auto& m : r.metrics)
@@ -100,14 +114,20 @@ nlohmann::json space_report_json(const SpaceReport& r) {
           {"log10_size", r.log10_size},
           {"samples", r.samples},
           {"distinct", r.distinct},
+          {"invalid", r.invalid},
           {"seed", r.seed},
           {"metrics", metrics}};
 }
 
-int write_space_samples(const SearchSpace& space, int count, uint64_t seed, const std::string& dir) {
+void require_empty_folder(const std::string& dir) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
     throw UserError(dir + ": exists and is not empty (choose another --out)");
+}
+
+int write_space_samples(const SearchSpace& space, int count, uint64_t seed, const std::string& dir) {
+  require_empty_folder(dir);
+  std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw UserError(dir + ": cannot create: " + ec.message());
   std::mt19937_64 rng(seed);
@@ -115,7 +135,14 @@ int write_space_samples(const SearchSpace& space, int count, uint64_t seed, cons
   int written = 0, repeats = 0;
   while (written < count && repeats < kMaxRepeatsInARow) {
     Genome genome = space.sample(rng);
-    const DecodedNetwork n = space.decode_detailed(genome);
+    std::optional<DecodedNetwork> decoded;
+    try {
+      decoded = space.decode_detailed(genome);
+    } catch (const SpaceDecodeError&) {
+      ++repeats;  // an invalid network is skipped like a repeat
+      continue;
+    }
+    const DecodedNetwork& n = *decoded;
     if (!seen.insert(n.identity).second) {
       ++repeats;
       continue;

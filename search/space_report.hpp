@@ -32,6 +32,8 @@ struct SpaceReport {
   double log10_size = 0;
   int samples = 0;
   int distinct = 0;  ///< distinct networks among the samples
+  int invalid = 0;   ///< samples that decoded to invalid networks (rare combinations)
+  std::string first_invalid;  ///< the first such problem
   uint64_t seed = 0;
   std::vector<MetricRange> metrics;
 };
@@ -44,6 +46,9 @@ nlohmann::json space_report_json(const SpaceReport& report);
 /// Writes `count` distinct sampled networks as DIR/<identity>/arch.json, plus
 /// DIR/samples.jsonl (index, identity, genome, params, MACs). DIR must not exist or be
 /// empty. Returns how many were written (fewer if the space has fewer networks).
+/// @throws UserError if `dir` exists and is not an empty folder (checked before any work).
+void require_empty_folder(const std::string& dir);
+
 int write_space_samples(const SearchSpace& space, int count, uint64_t seed, const std::string& dir);
 
 }  // namespace hwnas

@@ -10,37 +10,39 @@ namespace hwnas {
 ConstrainedSampler::ConstrainedSampler(const SearchSpace& space, NetworkPredicate accept, int64_t max_rejections)
     : m_space(space), m_accept(std::move(accept)), m_max_rejections(max_rejections) {}
 
-Proposal ConstrainedSampler::check(Genome genome, bool& ok) {
-  DecodedNetwork network = m_space.decode_detailed(genome);
-  ok = m_accept(network);
-  if (ok) {
+std::optional<Proposal> ConstrainedSampler::check(Genome genome) {
+  std::optional<Proposal> accepted;
+  try {
+    DecodedNetwork network = m_space.decode_detailed(genome);
+    if (m_accept(network)) accepted = Proposal{std::move(genome), std::move(network)};
+  } catch (const SpaceDecodeError&) {
+    // The load-time check decodes the extreme genomes and a sample, not every genome; a
+    // rare invalid combination is one more rejection, not the end of the run.
+    ++m_invalid;
+  }
+  if (accepted) {
     ++m_accepted;
     m_rejected_in_a_row = 0;
-  } else {
-    ++m_rejected;
-    if (++m_rejected_in_a_row >= m_max_rejections)
-      throw UserError("search space '" + m_space.name() + "' has (almost) no member that meets the constraints: " +
-                      std::to_string(m_rejected_in_a_row) + " proposals in a row were rejected (" +
-                      std::to_string(m_accepted) + " accepted so far); raise the budgets, shrink the space, " +
-                      "or raise search.max_rejections");
+    return accepted;
   }
-  return {std::move(genome), std::move(network)};
+  ++m_rejected;
+  if (++m_rejected_in_a_row >= m_max_rejections)
+    throw UserError("search space '" + m_space.name() + "' has (almost) no member that meets the constraints: " +
+                    std::to_string(m_rejected_in_a_row) + " proposals in a row were rejected (" +
+                    std::to_string(m_accepted) + " accepted so far, " + std::to_string(m_invalid) +
+                    " rejections were invalid networks); raise the budgets, shrink the space, " +
+                    "or raise search.max_rejections");
+  return std::nullopt;
 }
 
 Proposal ConstrainedSampler::sample(std::mt19937_64& rng) {
-  for (;;) {
-    bool ok = false;
-    Proposal p = check(m_space.sample(rng), ok);
-    if (ok) return p;
-  }
+  for (;;)
+    if (auto p = check(m_space.sample(rng))) return std::move(*p);
 }
 
 Proposal ConstrainedSampler::mutate(const Genome& parent, std::mt19937_64& rng, int changes) {
-  for (;;) {
-    bool ok = false;
-    Proposal p = check(m_space.mutate(parent, rng, changes), ok);
-    if (ok) return p;
-  }
+  for (;;)
+    if (auto p = check(m_space.mutate(parent, rng, changes))) return std::move(*p);
 }
 
 }  // namespace hwnas

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <random>
 
 #include "space/search_space.hpp"
@@ -35,15 +36,19 @@ class ConstrainedSampler {
 
   int64_t accepted() const { return m_accepted; }
   int64_t rejected() const { return m_rejected; }
+  /// Rejections because the genome decoded to an invalid network (included in rejected()).
+  int64_t invalid() const { return m_invalid; }
 
  private:
-  Proposal check(Genome genome, bool& ok);
+  /// The proposal if it decodes and passes; counts and limits rejections otherwise.
+  std::optional<Proposal> check(Genome genome);
 
   const SearchSpace& m_space;
   NetworkPredicate m_accept;
   int64_t m_max_rejections;
   int64_t m_accepted = 0;
   int64_t m_rejected = 0;
+  int64_t m_invalid = 0;
   int64_t m_rejected_in_a_row = 0;
 };
 

@@ -53,6 +53,7 @@ class NetworkBuilder {
     m_shapes[layer.name] = layer.output_shape;
     m_layers.push_back(std::move(layer));
   }
+  size_t size() const { return m_layers.size(); }
   std::vector<Layer> take_layers() { return std::move(m_layers); }
 
  private:
@@ -113,12 +114,13 @@ struct BlockContext {
   const BlockValues& values;
   std::string prefix;  ///< layer name prefix
   double width = 1.0;
+  bool round_channels = false;  ///< scale and round filters (the space chooses a width)
   int channel_divisor = 8;
   int classes = 0;
 
   int filters() const {
     const int f = values.get_int("filters", 1);
-    return width == 1.0 ? f : make_divisible(f * width, channel_divisor);
+    return round_channels ? make_divisible(f * width, channel_divisor) : f;
   }
   Padding padding() const { return values.get_string("padding", "same") == "same" ? Padding::kSame : Padding::kValid; }
 
@@ -237,8 +239,14 @@ DecodedNetwork SearchSpace::decode_detailed(const Genome& genome) const {
   TensorShape input = m_data_shape;
   if (spec.has_resolution) std::tie(input.h, input.w) = value_size2(reader.get(spec.resolution));
   const double width = value_number(reader.get(spec.width_multiplier));
+  // Rounding applies at every chosen width, 1.0 included, so that filter counts move
+  // smoothly with the multiplier; a space without a width keeps its filters as written.
+  const bool round_channels = !spec.width_multiplier.is_fixed() || width != 1.0;
 
   NetworkBuilder net(input);
+  // Which stage built each layer: the checks that only the whole network can make (the
+  // size of every tensor) must still name the stage at fault.
+  std::vector<int> stage_of_layer;
   for (size_t s = 0; s < spec.stages.size(); ++s) {
     const StageSpec& stage = spec.stages[s];
     const int depth = value_int(reader.get(stage.depth));
@@ -247,22 +255,23 @@ DecodedNetwork SearchSpace::decode_detailed(const Genome& genome) const {
       const BlockValues values(reader, stage, b);
       std::string prefix = stage.name + "_";
       if (stage.max_depth > 1) prefix += "b" + std::to_string(b + 1) + "_";
-      const BlockContext context{net, values, prefix, stage.scale_with_width ? width : 1.0, spec.channel_divisor,
-                                 m_classes};
+      const BlockContext context{net,           values, prefix, width, stage.scale_with_width && round_channels,
+                                 spec.channel_divisor, m_classes};
       try {
         build_block(kind, context);
       } catch (const ArchitectureError& e) {
         throw SpaceDecodeError(int(s), e.what(), stage_error(spec, stage, e.what()));
       }
     }
+    stage_of_layer.resize(net.size(), int(s));
   }
   try {
     Architecture arch(spec.name, input, net.take_layers());
     std::string id = architecture_identity(arch);
     return {std::move(arch), std::move(id), std::move(active)};
   } catch (const ArchitectureError& e) {
-    const int last = int(spec.stages.size()) - 1;
-    throw SpaceDecodeError(last, e.what(), stage_error(spec, spec.stages.back(), e.what()));
+    const int s = e.layer_index() >= 0 ? stage_of_layer[size_t(e.layer_index())] : int(spec.stages.size()) - 1;
+    throw SpaceDecodeError(s, e.what(), stage_error(spec, spec.stages[size_t(s)], e.what()));
   }
 }
 

@@ -44,7 +44,11 @@ Genome SearchSpace::mutate(const Genome& parent, std::mt19937_64& rng, int chang
       const int other = uniform_index(rng, m_spec->genes[gene].values.size() - 1);
       child[gene] = other >= parent[gene] ? other + 1 : other;
     }
-    if (identity(child) != original.identity) return child;
+    try {
+      if (identity(child) != original.identity) return child;
+    } catch (const SpaceDecodeError&) {
+      // A rare combination the load-time check did not cover: try another change.
+    }
   }
   const std::vector<Genome> around = neighbours(parent);
   if (around.empty())
@@ -70,7 +74,11 @@ std::vector<Genome> SearchSpace::neighbours(const Genome& genome) const {
       if (int(v) == genome[i]) continue;
       Genome next = genome;
       next[i] = int(v);
-      if (seen.insert(identity(next)).second) out.push_back(std::move(next));
+      try {
+        if (seen.insert(identity(next)).second) out.push_back(std::move(next));
+      } catch (const SpaceDecodeError&) {
+        // Not a neighbour: it is not a valid network.
+      }
     }
   }
   return out;
