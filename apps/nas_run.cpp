@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 #include <tbb/global_control.h>
 
+#include "apps/estimate_command.hpp"
 #include "apps/inspect_command.hpp"
 #include "search/run_config.hpp"
 #include "search/run_search.hpp"
@@ -36,9 +37,10 @@ struct Options {
   bool json = false;
   int stats_samples = 1000;
   int sample = 0;
+  hwnas::EstimateOptions estimate;
 };
 
-const std::vector<std::string> kSubcommands = {"search", "validate", "inspect", "space"};
+const std::vector<std::string> kSubcommands = {"search", "validate", "inspect", "space", "estimate"};
 
 // `nas-run config.json` is `nas-run search config.json`: insert the subcommand when the
 // first word is not one.
@@ -138,7 +140,17 @@ void build_cli(CLI::App& app, Options& o) {
   space->callback([&o] {
     if (o.sample > 0 && o.out.empty()) throw CLI::ValidationError("--sample", "needs --out DIR");
   });
-  for (auto* sub : {search, validate, inspect, space}) sub->fallthrough();
+  auto* estimate = app.add_subcommand("estimate", "flash, peak RAM, latency and energy of an arch.json on MCUs");
+  estimate->add_option("arch", o.estimate.arch_path, "arch.json")->required()->check(CLI::ExistingFile);
+  estimate->add_option("--mcu", o.estimate.mcu, "a board of configs/mcus.json, or all")->capture_default_str();
+  estimate->add_option("--profile", o.estimate.profile, "runtime profile: tflm-cmsis-nn, hwnas-c or a profile .json")
+      ->capture_default_str();
+  estimate->add_option("--calibration", o.estimate.calibration, "latency coefficients from nas-run calibrate")
+      ->check(CLI::ExistingFile);
+  estimate->add_option("--mcu-file", o.estimate.mcu_file, "extra boards, in the format of configs/mcus.json")
+      ->check(CLI::ExistingFile);
+  estimate->add_flag("--json", o.estimate.json, "print JSON instead of tables");
+  for (auto* sub : {search, validate, inspect, space, estimate}) sub->fallthrough();
 }
 
 int dispatch(CLI::App& app, const Options& o) {
@@ -149,6 +161,7 @@ int dispatch(CLI::App& app, const Options& o) {
   if (app.got_subcommand("validate")) return run_validate_command(o);
   if (app.got_subcommand("inspect")) return hwnas::run_inspect_command(o.arch, o.json);
   if (app.got_subcommand("space")) return run_space_command(o);
+  if (app.got_subcommand("estimate")) return hwnas::run_estimate_command(o.estimate);
   return run_search_command(o);
 }
 

@@ -7,25 +7,38 @@ namespace hwnas {
 
 extern const char* const kBuiltinMcuDatabaseJson;  // generated from configs/mcus.json
 
-namespace {
+const std::vector<std::string>& known_cores() {
+  static const std::vector<std::string> cores = {"cortex-m0plus", "cortex-m3",  "cortex-m4", "cortex-m7",
+                                                 "cortex-m33",    "cortex-m55", "xtensa-lx7"};
+  return cores;
+}
 
-McuSpec mcu_from_json(JsonReader& r) {
+std::string known_cores_list() {
+  std::string out;
+  for (const auto& c : known_cores()) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
+McuSpec mcu_from_json(const nlohmann::json& value, const std::string& file, const std::string& pointer) {
+  JsonReader r(value, file, pointer);
   McuSpec m;
   m.name = r.get_string("name");
   if (m.name.empty()) r.fail("name", "a non-empty board name");
-  m.core = r.get_enum("core", {"cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7",
-                               "cortex-m33", "cortex-m55", "xtensa-lx7"});
+  m.core = r.get_enum("core", known_cores());
   m.clock_mhz = r.get_double("clock_mhz", 1, 10000);
   m.sram_kb = r.get_double("sram_kb", 1, 1 << 24);
   m.flash_kb = r.get_double("flash_kb", 1, 1 << 24);
   m.fpu = r.get_enum("fpu", {"none", "sp", "dp"});
   m.dsp = r.get_bool("dsp");
+  m.helium = r.get_bool_or("helium", false);
+  if (m.helium && m.core != "cortex-m55") r.fail("helium", "false (only cortex-m55 boards have Helium here)");
+  m.flash_wait_states = int(r.get_int_or("flash_wait_states", 0, 0, 64));
+  m.active_power_mw = r.get_double_or("active_power_mw", 0, 0, 1e5);
   m.datasheet = r.get_string("datasheet");
+  m.notes = r.get_string_or("notes", "");
   r.finish();
   return m;
 }
-
-}  // namespace
 
 McuDatabase McuDatabase::builtin() {
   static const McuDatabase db =
@@ -38,14 +51,17 @@ McuDatabase McuDatabase::from_json(const nlohmann::json& value, const std::strin
   const auto& list = r.get_array("mcus", 1);
   McuDatabase db;
   for (size_t i = 0; i < list.size(); ++i) {
-    JsonReader mr(list[i], file, pointer_index("/mcus", i));
-    McuSpec m = mcu_from_json(mr);
-    if (db.find(m.name))
-      throw ConfigError(file, mr.pointer_of("name"), "a unique board name", "duplicate \"" + m.name + "\"");
-    db.m_mcus.push_back(std::move(m));
+    const std::string pointer = pointer_index("/mcus", i);
+    db.add(mcu_from_json(list[i], file, pointer), file, pointer);
   }
   r.finish();
   return db;
+}
+
+void McuDatabase::add(McuSpec mcu, const std::string& file, const std::string& pointer) {
+  if (find(mcu.name))
+    throw ConfigError(file, pointer + "/name", "a board name not already in the database", "duplicate \"" + mcu.name + "\"");
+  m_mcus.push_back(std::move(mcu));
 }
 
 const McuSpec* McuDatabase::find(const std::string& name) const {

@@ -18,8 +18,19 @@ struct McuSpec {
   double flash_kb = 0;  ///< KiB
   std::string fpu;      ///< none, sp, dp
   bool dsp = false;     ///< DSP/SIMD extension (SMLAD) present
+  bool helium = false;  ///< M-profile vector extension (Cortex-M55/M85)
+  int flash_wait_states = 0;  ///< at clock_mhz; weights read from flash pay them (see latency_features)
+  double active_power_mw = 0; ///< run mode at clock_mhz; 0: unknown (no energy estimate)
   std::string datasheet;
+  std::string notes;  ///< how the numbers were read (power basis, memory layout)
 };
+
+/// Core families the cost models know ("cortex-m0plus", ...).
+const std::vector<std::string>& known_cores();
+/// "cortex-m0plus, cortex-m3, ..." for error messages.
+std::string known_cores_list();
+/// One board read strictly from JSON (used for the database and for boards a config adds).
+McuSpec mcu_from_json(const nlohmann::json& value, const std::string& file, const std::string& pointer);
 
 class McuDatabase {
  public:
@@ -27,6 +38,8 @@ class McuDatabase {
   static McuDatabase builtin();
   /// @throws ConfigError naming `file` and the JSON pointer.
   static McuDatabase from_json(const nlohmann::json& value, const std::string& file);
+  /// Adds a board. @throws ConfigError at `pointer` if its name is taken.
+  void add(McuSpec mcu, const std::string& file, const std::string& pointer);
 
   /// nullptr if absent.
   const McuSpec* find(const std::string& name) const;

@@ -68,6 +68,8 @@ class JsonReader {
                        double max = std::numeric_limits<double>::infinity());
   bool get_bool_or(const std::string& key, bool fallback);
 
+  /// The whole object, for iterating keys that are data (board names, core families).
+  const nlohmann::json& object() const { return *m_value; }
   /// A nested object; the caller must finish() it too.
   JsonReader child(const std::string& key);
   /// The raw value of a key (marked as known), for arrays and polymorphic values.

@@ -1,0 +1,114 @@
+// This file implements latency calibration: fitting the cycle coefficients of the latency
+// model (cycles = features . coefficients, see latency_features.hpp) of one runtime profile
+// and one core family to measured cycles, and the calibration file that carries the result.
+//
+// Measurements come from a CSV (format in docs/calibration.md; read by calibration_csv.cpp):
+// each row names an arch.json and either the whole network or one IR layer (then the row
+// measures the deploy op that layer is fused into) with its cycles or its latency. The fit
+// minimises the relative error, so that a 2 k-cycle softmax counts as much as a 6 M-cycle
+// convolution:
+//
+//   min_x  sum_i ((f_i . x - c_i) / c_i)^2  +  lambda sum_j (x_j / p_j - 1)^2,   x >= 0
+//
+// solved by non-negative least squares (nnls.hpp) in the variables y_j = x_j / p_j, where p
+// is the profile's prior coefficient vector. The prior term keeps an underdetermined fit (one
+// whole-network row and twelve features) close to the first-principles numbers; features
+// absent from the data (an all-zero column) keep their prior value. A feature whose prior is
+// 0 is pulled towards 0 instead, in units of its typical share of a row's cycles.
+// Leave-one-out refits without each row in turn and predicts it: the honest error estimate.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "estimators/latency_features.hpp"
+#include "estimators/mcu_database.hpp"
+#include "estimators/runtime_profile.hpp"
+
+namespace hwnas {
+
+class JsonReader;
+
+/// One usable measurement: the features of what was measured and its cycles.
+struct CalibrationSample {
+  std::string row_id;     ///< the CSV's row_id, else "line N"
+  std::string layer;      ///< empty: the whole network; else the deploy op's label
+  LatencyVector features{};
+  double cycles = 0;      ///< measured, > 0
+};
+
+/// The rows of a measurements file for one board and profile.
+struct MeasurementSet {
+  std::string file;
+  std::vector<CalibrationSample> samples;
+  int skipped_unused = 0;   ///< use = 0
+  int skipped_core = 0;     ///< another core family
+  int skipped_runtime = 0;  ///< another runtime profile
+  int skipped() const { return skipped_unused + skipped_core + skipped_runtime; }
+};
+
+/// Reads a measurements CSV and computes each used row's features with the board's flash
+/// wait states and the profile's reshape rule. Paths in the `arch` column are relative to
+/// the CSV's folder.
+/// @throws UserError naming the file, the line and the column of the first bad value.
+MeasurementSet read_measurements_csv(const std::string& path, const McuSpec& mcu, const RuntimeProfile& profile);
+
+/// Absolute percentage errors summarised.
+struct ErrorSummary {
+  double median_ape = 0;  ///< percent
+  double p90_ape = 0;     ///< percent (linear interpolation between order statistics)
+  double within_10 = 0;   ///< share of rows (0..1) with an error within +/-10 %
+};
+
+ErrorSummary summarize_errors(const std::vector<double>& measured, const std::vector<double>& predicted);
+
+struct CalibrationRowResult {
+  std::string row_id;
+  std::string layer;
+  double measured_cycles = 0;
+  double fitted_cycles = 0;  ///< the full fit's prediction (in sample)
+  double loo_cycles = 0;     ///< predicted by the fit without this row
+};
+
+struct CalibrationResult {
+  LatencyVector prior{};
+  LatencyVector cycles{};  ///< the fitted coefficients
+  std::array<bool, kLatencyFeatureCount> has_data{};  ///< the feature's column is non-zero
+  double prior_weight = 0;
+  ErrorSummary in_sample;
+  ErrorSummary leave_one_out;
+  std::vector<CalibrationRowResult> rows;
+};
+
+/// The coefficients fitted to `samples` (see the file comment). `prior_weight` >= 0.
+/// NOTE: pure function, safe to call concurrently.
+LatencyVector fit_latency_coefficients(const std::vector<CalibrationSample>& samples, const LatencyVector& prior,
+                                       double prior_weight);
+
+/// The full fit, its in-sample errors and leave-one-out errors. `samples` must not be empty.
+CalibrationResult calibrate_latency(const std::vector<CalibrationSample>& samples, const LatencyVector& prior,
+                                    double prior_weight);
+
+/// Where the calibration of a profile for a board goes by default.
+std::string default_calibration_file(const RuntimeProfile& profile, const McuSpec& mcu);
+
+/// The calibration file (schema in docs/calibration.md). `source` says how it was made.
+nlohmann::json calibration_json(const CalibrationResult& result, const RuntimeProfile& profile, const McuSpec& mcu,
+                                const std::string& source);
+
+/// Reads a calibration file strictly for use with `profile` on `mcu`: its "profile" must be
+/// the profile's name and its "core" the board's core family.
+/// @throws UserError / ConfigError naming the file and the JSON pointer.
+LatencyCoefficients read_calibration_file(const std::string& path, const RuntimeProfile& profile, const McuSpec& mcu);
+
+/// The same from parsed JSON (`file` names it in errors).
+LatencyCoefficients calibration_from_json(const nlohmann::json& value, const std::string& file,
+                                          const RuntimeProfile& profile, const McuSpec& mcu);
+
+/// The twelve coefficients of a "cycles" object, strictly (defined in runtime_profile.cpp).
+LatencyVector latency_cycles_from_json(JsonReader r);
+
+}  // namespace hwnas

@@ -1,0 +1,137 @@
+// This file implements the greedy-by-size arena planner (see memory_planner.hpp).
+#include "estimators/memory_planner.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <numeric>
+
+namespace hwnas {
+
+namespace {
+
+int64_t align_up(int64_t value, int64_t alignment) { return (value + alignment - 1) / alignment * alignment; }
+
+bool overlaps(const PlanBuffer& a, const PlanBuffer& b) {
+  return a.first_step <= b.last_step && b.first_step <= a.last_step;
+}
+
+}  // namespace
+
+int64_t place_greedy_by_size(std::vector<PlanBuffer>& buffers, int64_t alignment) {
+  std::vector<size_t> order(buffers.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (buffers[a].size != buffers[b].size) return buffers[a].size > buffers[b].size;
+    if (buffers[a].first_step != buffers[b].first_step) return buffers[a].first_step < buffers[b].first_step;
+    return a < b;
+  });
+  std::vector<size_t> placed;  // kept sorted by offset
+  placed.reserve(buffers.size());
+  int64_t arena = 0;
+  for (size_t idx : order) {
+    PlanBuffer& b = buffers[idx];
+    int64_t candidate = 0;
+    for (size_t p : placed) {
+      const PlanBuffer& other = buffers[p];
+      if (!overlaps(b, other)) continue;
+      if (candidate + b.size <= other.offset) break;  // fits in the gap before `other`
+      candidate = std::max(candidate, align_up(other.offset + other.size, alignment));
+    }
+    b.offset = candidate;
+    arena = std::max(arena, candidate + b.size);
+    const auto pos = std::upper_bound(placed.begin(), placed.end(), candidate,
+                                      [&](int64_t off, size_t p) { return off < buffers[p].offset; });
+    placed.insert(pos, idx);
+  }
+  return arena;
+}
+
+namespace {
+
+// Tensors that share one buffer, by union-find over tensor ids.
+struct AliasGroups {
+  std::vector<int> parent;
+  explicit AliasGroups(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
+  int find(int t) {
+    while (parent[size_t(t)] != t) t = parent[size_t(t)] = parent[size_t(parent[size_t(t)])];
+    return t;
+  }
+  void join(int a, int b) { parent[size_t(find(b))] = find(a); }
+};
+
+bool is_elementwise(DeployKind k) {
+  return k == DeployKind::kAdd || k == DeployKind::kActivation || k == DeployKind::kScale;
+}
+
+// Joins each op's output with an input it may overwrite under `rules`.
+void join_aliases(const DeployGraph& g, const std::vector<int>& step_of_op, const std::vector<int>& last_use,
+                  const InPlaceRules& rules, AliasGroups& groups) {
+  for (size_t o = 0; o < g.ops().size(); ++o) {
+    const DeployOp& op = g.ops()[o];
+    if (op.kind == DeployKind::kReshape && rules.reshape_in_place) {
+      groups.join(op.inputs[0], op.output);
+    } else if (is_elementwise(op.kind) && rules.elementwise_in_place) {
+      for (int t : op.inputs)
+        if (last_use[size_t(t)] == step_of_op[o] && g.tensors()[size_t(t)].bytes == op.output_bytes &&
+            t != g.output_tensor()) {
+          groups.join(t, op.output);
+          break;
+        }
+    }
+  }
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const DeployGraph& g, const std::vector<int>& schedule, const std::vector<int64_t>& scratch,
+                       const InPlaceRules& rules) {
+  assert(schedule.size() == g.ops().size() && scratch.size() == g.ops().size());
+  const auto& tensors = g.tensors();
+  const int last_step = int(schedule.size()) - 1;
+  std::vector<int> step_of_op(schedule.size());
+  for (size_t s = 0; s < schedule.size(); ++s) step_of_op[size_t(schedule[s])] = int(s);
+
+  std::vector<int> first_use(tensors.size()), last_use(tensors.size());
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    first_use[t] = tensors[t].producer < 0 ? 0 : step_of_op[size_t(tensors[t].producer)];
+    last_use[t] = first_use[t];
+    for (int c : tensors[t].consumers) last_use[t] = std::max(last_use[t], step_of_op[size_t(c)]);
+  }
+  last_use[size_t(g.output_tensor())] = last_step;  // the caller reads the output after the last op
+
+  AliasGroups groups(tensors.size());
+  join_aliases(g, step_of_op, last_use, rules, groups);
+
+  MemoryPlan plan;
+  plan.schedule = schedule;
+  std::vector<int> buffer_of_root(tensors.size(), -1);
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    const int root = groups.find(int(t));
+    int& b = buffer_of_root[size_t(root)];
+    if (b < 0) {
+      b = int(plan.buffers.size());
+      plan.buffers.push_back({{}, -1, {tensors[t].bytes, first_use[t], last_use[t], 0}});
+    }
+    PlannedTensor& pt = plan.buffers[size_t(b)];
+    pt.tensors.push_back(int(t));
+    pt.buffer.size = std::max(pt.buffer.size, tensors[t].bytes);
+    pt.buffer.first_step = std::min(pt.buffer.first_step, first_use[t]);
+    pt.buffer.last_step = std::max(pt.buffer.last_step, last_use[t]);
+  }
+  for (size_t o = 0; o < scratch.size(); ++o)
+    if (scratch[o] > 0) plan.buffers.push_back({{}, int(o), {scratch[o], step_of_op[o], step_of_op[o], 0}});
+
+  std::vector<PlanBuffer> raw;
+  raw.reserve(plan.buffers.size());
+  for (const auto& b : plan.buffers) raw.push_back(b.buffer);
+  plan.arena_bytes = place_greedy_by_size(raw, rules.alignment);
+  plan.live_bytes.assign(schedule.size(), 0);
+  for (size_t i = 0; i < raw.size(); ++i) {
+    plan.buffers[i].buffer = raw[i];
+    for (int s = raw[i].first_step; s <= raw[i].last_step; ++s) plan.live_bytes[size_t(s)] += raw[i].size;
+  }
+  plan.live_peak_bytes = *std::max_element(plan.live_bytes.begin(), plan.live_bytes.end());
+  return plan;
+}
+
+}  // namespace hwnas

@@ -1,0 +1,177 @@
+// This file implements reading runtime profiles (see runtime_profile.hpp).
+#include "estimators/runtime_profile.hpp"
+
+#include <filesystem>
+
+#include "estimators/mcu_database.hpp"
+#include "util/json_reader.hpp"
+
+namespace hwnas {
+
+struct BuiltinJsonFile {  // matches cmake/builtin_runtimes.cpp.in
+  const char* name;
+  const char* text;
+};
+extern const BuiltinJsonFile kBuiltinRuntimeProfiles[];  // generated from configs/runtimes/*.json
+extern const int kBuiltinRuntimeProfileCount;
+
+const ScratchRule& RuntimeProfile::scratch_for(const std::string& core) const {
+  static const ScratchRule none;
+  auto it = scratch.find(core);
+  if (it == scratch.end()) it = scratch.find("default");
+  return it == scratch.end() ? none : it->second;
+}
+
+const LatencyCoefficients* RuntimeProfile::latency_for(const std::string& core) const {
+  auto it = latency.find(core);
+  return it == latency.end() ? nullptr : &it->second;
+}
+
+std::vector<int64_t> scratch_sizes(const DeployGraph& graph, const ScratchRule& rule) {
+  std::vector<int64_t> sizes;
+  sizes.reserve(graph.ops().size());
+  for (const auto& op : graph.ops()) {
+    const double patch = double(op.kernel_h) * op.kernel_w * op.in_shape.c;
+    double bytes = 0;
+    switch (op.kind) {
+      case DeployKind::kConv: bytes = rule.conv_per_patch_element * patch; break;
+      case DeployKind::kDepthwiseConv: bytes = rule.depthwise_per_patch_element * patch; break;
+      case DeployKind::kPool: bytes = rule.pool_per_channel * op.in_shape.c; break;
+      case DeployKind::kDense: bytes = rule.dense_per_output * op.out_shape.c; break;
+      default: break;
+    }
+    sizes.push_back(int64_t(bytes + 0.5));
+  }
+  return sizes;
+}
+
+namespace {
+
+constexpr int64_t kMaxBytes = int64_t(1) << 32;
+
+ScratchRule scratch_from_json(JsonReader r) {
+  ScratchRule s;
+  s.conv_per_patch_element = r.get_double_or("conv_per_patch_element", 0, 0, 64);
+  s.depthwise_per_patch_element = r.get_double_or("depthwise_per_patch_element", 0, 0, 64);
+  s.pool_per_channel = r.get_double_or("pool_per_channel", 0, 0, 64);
+  s.dense_per_output = r.get_double_or("dense_per_output", 0, 0, 64);
+  r.finish();
+  return s;
+}
+
+void check_core_key(const JsonReader& r, const std::string& key, bool allow_default) {
+  if (allow_default && key == "default") return;
+  for (const auto& core : known_cores())
+    if (key == core) return;
+  r.fail(key, std::string("a core family (") + (allow_default ? "default, " : "") + known_cores_list() + ")");
+}
+
+void read_flash(JsonReader r, RuntimeProfile& p) {
+  p.runtime_code_bytes = r.get_int("runtime_code_bytes", 0, kMaxBytes);
+  JsonReader k = r.child("kernel_code_bytes");
+  for (int i = 0; i < kDeployKindCount; ++i)
+    p.kernel_code_bytes[size_t(i)] = k.get_int(deploy_kind_name(DeployKind(i)), 0, kMaxBytes);
+  k.finish();
+  p.model_fixed_bytes = r.get_int("model_fixed_bytes", 0, kMaxBytes);
+  p.model_per_op_bytes = r.get_int("model_per_op_bytes", 0, 1 << 20);
+  p.model_per_tensor_bytes = r.get_int("model_per_tensor_bytes", 0, 1 << 20);
+  p.model_per_channel_bytes = r.get_int("model_per_channel_bytes", 0, 1 << 10);
+  r.finish();
+}
+
+void read_ram(JsonReader r, RuntimeProfile& p) {
+  p.ram_fixed_bytes = r.get_int("fixed_bytes", 0, kMaxBytes);
+  p.ram_per_op_bytes = r.get_int("per_op_bytes", 0, 1 << 20);
+  p.ram_per_tensor_bytes = r.get_int("per_tensor_bytes", 0, 1 << 20);
+  p.ram_per_channel_bytes = r.get_int("per_channel_bytes", 0, 1 << 10);
+  p.stack_bytes = r.get_int("stack_bytes", 0, kMaxBytes);
+  r.finish();
+}
+
+}  // namespace
+
+LatencyVector latency_cycles_from_json(JsonReader r) {
+  LatencyVector v{};
+  const auto& names = latency_feature_names();
+  for (int i = 0; i < kLatencyFeatureCount; ++i) v[size_t(i)] = r.get_double(names[size_t(i)], 0, 1e9);
+  r.finish();
+  return v;
+}
+
+RuntimeProfile runtime_profile_from_json(const nlohmann::json& value, const std::string& file) {
+  JsonReader r(value, file);
+  RuntimeProfile p;
+  p.name = r.get_string("name");
+  if (p.name.empty()) r.fail("name", "a non-empty profile name");
+  p.description = r.get_string_or("description", "");
+  {
+    JsonReader a = r.child("arena");
+    p.in_place.alignment = a.get_int("alignment", 1, 4096);
+    p.in_place.reshape_in_place = a.get_bool("reshape_in_place");
+    p.in_place.elementwise_in_place = a.get_bool("elementwise_in_place");
+    a.finish();
+  }
+  read_flash(r.child("flash"), p);
+  read_ram(r.child("ram"), p);
+  JsonReader s = r.child("scratch");
+  for (const auto& [core, rule] : s.object().items()) {
+    if (is_comment_key(core)) continue;
+    check_core_key(s, core, true);
+    p.scratch[core] = scratch_from_json(s.child(core));
+  }
+  s.finish();
+  JsonReader l = r.child("latency");
+  for (const auto& [core, entry] : l.object().items()) {
+    if (is_comment_key(core)) continue;
+    check_core_key(l, core, false);
+    JsonReader e = l.child(core);
+    LatencyCoefficients c;
+    c.source = e.get_string("source");
+    c.cycles = latency_cycles_from_json(e.child("cycles"));
+    e.finish();
+    p.latency[core] = c;
+  }
+  l.finish();
+  r.finish();
+  return p;
+}
+
+const RuntimeProfiles& RuntimeProfiles::builtin() {
+  static const RuntimeProfiles profiles = [] {
+    RuntimeProfiles all;
+    for (int i = 0; i < kBuiltinRuntimeProfileCount; ++i) {
+      const auto& f = kBuiltinRuntimeProfiles[i];
+      all.m_profiles.push_back(runtime_profile_from_json(nlohmann::json::parse(f.text),
+                                                         std::string("configs/runtimes/") + f.name + " (built in)"));
+    }
+    return all;
+  }();
+  return profiles;
+}
+
+const RuntimeProfile* RuntimeProfiles::find(const std::string& name) const {
+  for (const auto& p : m_profiles)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::string RuntimeProfiles::names() const {
+  std::string out;
+  for (const auto& p : m_profiles) out += (out.empty() ? "" : ", ") + p.name;
+  return out;
+}
+
+RuntimeProfile resolve_runtime_profile(const std::string& name_or_path, const std::string& base_dir,
+                                       const std::string& file, const std::string& pointer) {
+  const auto& builtin = RuntimeProfiles::builtin();
+  if (const RuntimeProfile* p = builtin.find(name_or_path)) return *p;
+  if (name_or_path.size() > 5 && name_or_path.ends_with(".json")) {
+    std::filesystem::path path(name_or_path);
+    if (path.is_relative() && !base_dir.empty()) path = std::filesystem::path(base_dir) / path;
+    return runtime_profile_from_json(read_json_file(path.string()), path.string());
+  }
+  throw ConfigError(file, pointer, "a runtime profile (" + builtin.names() + ") or the path of a profile .json file",
+                    describe_json(name_or_path));
+}
+
+}  // namespace hwnas

@@ -1,0 +1,137 @@
+// This file implements the min-peak operator-order search (see schedule_search.hpp).
+#include "estimators/schedule_search.hpp"
+
+#include <algorithm>
+#include <array>
+#include <unordered_map>
+
+namespace hwnas {
+
+namespace {
+
+constexpr size_t kMaxOps = 256;
+using OpSet = std::array<uint64_t, kMaxOps / 64>;
+
+struct OpSetHash {
+  size_t operator()(const OpSet& s) const {
+    uint64_t h = 1469598103934665603ull;
+    for (uint64_t w : s) h = (h ^ w) * 1099511628211ull;
+    return size_t(h);
+  }
+};
+
+bool contains(const OpSet& s, int op) { return (s[size_t(op) / 64] >> (size_t(op) % 64)) & 1u; }
+void insert(OpSet& s, int op) { s[size_t(op) / 64] |= uint64_t(1) << (size_t(op) % 64); }
+
+// Bytes freed after `op` runs from `done`: its inputs whose every other consumer already ran
+// (the graph output is never freed).
+int64_t freed_after(const DeployGraph& g, const OpSet& done, int op) {
+  int64_t freed = 0;
+  const auto& ins = g.ops()[size_t(op)].inputs;
+  for (size_t k = 0; k < ins.size(); ++k) {
+    const int t = ins[k];
+    if (std::find(ins.begin(), ins.begin() + long(k), t) != ins.begin() + long(k)) continue;  // same tensor twice
+    if (t == g.output_tensor()) continue;
+    bool last = true;
+    for (int c : g.tensors()[size_t(t)].consumers)
+      if (c != op && !contains(done, c)) last = false;
+    if (last) freed += g.tensors()[size_t(t)].bytes;
+  }
+  return freed;
+}
+
+bool ready(const DeployGraph& g, const OpSet& done, int op) {
+  for (int t : g.ops()[size_t(op)].inputs) {
+    const int producer = g.tensors()[size_t(t)].producer;
+    if (producer >= 0 && !contains(done, producer)) return false;
+  }
+  return true;
+}
+
+struct State {
+  int64_t peak = 0;  ///< best peak to reach this state
+  int64_t live = 0;  ///< live bytes in this state (independent of the path)
+  OpSet parent{};
+  int last_op = -1;
+};
+
+// True if the listed order is the only topological order: each op reads its predecessor.
+bool order_is_unique(const DeployGraph& g) {
+  for (size_t o = 1; o < g.ops().size(); ++o) {
+    const auto& ins = g.ops()[o].inputs;
+    if (std::find(ins.begin(), ins.end(), g.ops()[o - 1].output) == ins.end()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+ScheduleSearchResult listed_schedule(const DeployGraph& g, const std::vector<int64_t>& scratch) {
+  ScheduleSearchResult r;
+  OpSet done{};
+  int64_t live = g.tensors()[0].bytes;
+  for (size_t o = 0; o < g.ops().size(); ++o) {
+    r.order.push_back(int(o));
+    if (o >= kMaxOps) continue;  // peak below is then only for the first kMaxOps ops
+    const int64_t out = g.ops()[o].output_bytes;
+    r.live_peak_bytes = std::max(r.live_peak_bytes, live + out + scratch[o]);
+    live += out - freed_after(g, done, int(o));
+    insert(done, int(o));
+  }
+  return r;
+}
+
+ScheduleSearchResult min_peak_schedule(const DeployGraph& g, const std::vector<int64_t>& scratch,
+                                       int64_t max_states) {
+  const size_t n = g.ops().size();
+  if (n > kMaxOps || order_is_unique(g)) {
+    auto r = listed_schedule(g, scratch);
+    r.exhaustive = n <= kMaxOps;
+    return r;
+  }
+  std::unordered_map<OpSet, State, OpSetHash> states;
+  std::vector<OpSet> layer{OpSet{}};
+  states[OpSet{}] = State{0, g.tensors()[0].bytes, {}, -1};
+  for (size_t step = 0; step < n; ++step) {
+    std::vector<OpSet> next;
+    for (const OpSet& s : layer) {
+      const State cur = states.at(s);
+      for (size_t o = 0; o < n; ++o) {
+        if (contains(s, int(o)) || !ready(g, s, int(o))) continue;
+        const int64_t out = g.ops()[o].output_bytes;
+        const int64_t peak = std::max(cur.peak, cur.live + out + scratch[o]);
+        OpSet t = s;
+        insert(t, int(o));
+        auto [it, fresh] = states.try_emplace(t);
+        if (fresh) {
+          next.push_back(t);
+          it->second.live = cur.live + out - freed_after(g, s, int(o));
+        }
+        if (fresh || peak < it->second.peak) {
+          it->second.peak = peak;
+          it->second.parent = s;
+          it->second.last_op = int(o);
+        }
+      }
+      if (int64_t(states.size()) > max_states) {
+        auto r = listed_schedule(g, scratch);
+        r.states = int64_t(states.size());
+        r.exhaustive = false;
+        return r;
+      }
+    }
+    layer = std::move(next);
+  }
+  ScheduleSearchResult r;
+  r.states = int64_t(states.size());
+  OpSet s = layer.front();
+  r.live_peak_bytes = states.at(s).peak;
+  while (states.at(s).last_op >= 0) {
+    r.order.push_back(states.at(s).last_op);
+    s = states.at(s).parent;
+  }
+  std::reverse(r.order.begin(), r.order.end());
+  return r;
+}
+
+}  // namespace hwnas
