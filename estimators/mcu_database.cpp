@@ -40,7 +40,7 @@ McuSpec mcu_from_json(const nlohmann::json& value, const std::string& file, cons
   return m;
 }
 
-McuDatabase McuDatabase::builtin() {
+const McuDatabase& McuDatabase::builtin() {
   static const McuDatabase db =
       from_json(nlohmann::json::parse(kBuiltinMcuDatabaseJson), "configs/mcus.json (built in)");
   return db;

@@ -35,7 +35,7 @@ McuSpec mcu_from_json(const nlohmann::json& value, const std::string& file, cons
 class McuDatabase {
  public:
   /// The database compiled into the binary (configs/mcus.json).
-  static McuDatabase builtin();
+  static const McuDatabase& builtin();
   /// @throws ConfigError naming `file` and the JSON pointer.
   static McuDatabase from_json(const nlohmann::json& value, const std::string& file);
   /// Adds a board. @throws ConfigError at `pointer` if its name is taken.

@@ -1,0 +1,161 @@
+// Tests of the flash, RAM, latency and energy model: the reference architectures against
+// hand calculations written out below, the MCU database, runtime profiles, and nas-run
+// estimate on every shipped architecture and board.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "estimators/cost_model.hpp"
+#include "space/arch_json.hpp"
+#include "test_support.hpp"
+
+namespace hwnas {
+
+namespace {
+
+CostEstimate estimate(const std::string& arch, const std::string& mcu, const std::string& profile) {
+  const McuSpec* board = McuDatabase::builtin().find(mcu);
+  REQUIRE(board);
+  return estimate_costs(load_architecture(test::source_path(arch)),
+                        CostTarget::make(*board, *RuntimeProfiles::builtin().find(profile)));
+}
+
+}  // namespace
+
+TEST_SUITE("cost_model") {
+  TEST_CASE("DS-CNN under tflm-cmsis-nn: flash and RAM by hand") {
+    const CostEstimate e = estimate("configs/archs/ds_cnn.json", "STM32F746", "tflm-cmsis-nn");
+    // Weights: conv1 10*4*1*64 = 2560; 4 depthwise 3*3*64 = 2304; 4 pointwise 64*64 = 16384; dense 64*12 = 768.
+    CHECK(e.flash.weights == 2560 + 2304 + 16384 + 768);
+    // One int32 bias per output channel: 64 + 4*64 + 4*64 + 12 = 588 channels.
+    CHECK(e.flash.biases == 4 * 588);
+    CHECK(e.flash.quant_params == 24 * 588);  // float scale + int64 zero point, weights and biases
+    // 13 ops (conv, 4x dw, 4x pw, avg_pool, flatten, dense, softmax), 14 tensors.
+    CHECK(e.flash.model_metadata == 1000 + 13 * 200 + 14 * 120);
+    // conv + depthwise + pointwise + pool + reshape + dense + softmax kernels.
+    CHECK(e.flash.kernel_code == 6000 + 7000 + 3000 + 2500 + 600 + 2500 + 2000);
+    CHECK(e.flash.total() == 22016 + 2352 + 14112 + 5280 + 23600 + 16384);
+    // Arena: the 8000 B activations ([25,5,64]) alternate between [0,8000) and [8000,16000);
+    // each depthwise op's 1152 B scratch (2 * 3*3*64) sits above both at 16000.
+    CHECK(e.ram.arena == 16000 + 1152);
+    // 13 ops x 64 + 14 tensors x 16 + 588 channels x 8 (multiplier + shift).
+    CHECK(e.ram.persistent == 13 * 64 + 14 * 16 + 588 * 8);
+    CHECK(e.ram.total() == 17152 + 5760 + 2048 + 2048);
+  }
+
+  TEST_CASE("DS-CNN under hwnas-c: no interpreter, no scratch, aliased flatten") {
+    const CostEstimate e = estimate("configs/archs/ds_cnn.json", "STM32F746", "hwnas-c");
+    CHECK(e.flash.quant_params == 8 * 588);                 // int32 multiplier + int32 shift
+    CHECK(e.flash.model_metadata == 64 + 13 * 48);          // op descriptors
+    CHECK(e.flash.kernel_code == 900 + 800 + 600 + 500 + 0 + 400 + 600);
+    CHECK(e.flash.total() == 22016 + 2352 + 4704 + 688 + 3800 + 600);
+    CHECK(e.ram.arena == 16000);  // two [25,5,64] buffers; no scratch
+    CHECK(e.ram.total() == 16000 + 512);
+  }
+
+  TEST_CASE("FC autoencoder under tflm-cmsis-nn: a dense chain by hand") {
+    const CostEstimate e = estimate("configs/archs/fc_autoencoder.json", "nRF52840", "tflm-cmsis-nn");
+    // 640-128-128-128-128-8-128-128-128-128-640: weights and output channels.
+    CHECK(e.flash.weights == 640 * 128 + 3 * 128 * 128 + 128 * 8 + 8 * 128 + 3 * 128 * 128 + 128 * 640);
+    const int64_t channels = 4 * 128 + 8 + 4 * 128 + 640;
+    CHECK(e.flash.biases == 4 * channels);
+    CHECK(e.flash.total() == 264192 + 4 * channels + 24 * channels + (1000 + 10 * 200 + 11 * 120) + 2500 + 16384);
+    // Peak: the 640 B input with the first 128 B output (and the last pair, mirrored).
+    CHECK(e.ram.arena == 640 + 128);
+    CHECK(e.ram.total() == 768 + (10 * 64 + 11 * 16 + channels * 8) + 2048 + 2048);
+  }
+
+  TEST_CASE("latency is the features times the core's coefficients; energy is latency x power") {
+    const McuSpec board = *McuDatabase::builtin().find("STM32F446");
+    const RuntimeProfile& profile = *RuntimeProfiles::builtin().find("tflm-cmsis-nn");
+    LatencyCoefficients only_macs;
+    only_macs.cycles[kConvMacs] = only_macs.cycles[kPointwiseMacs] = only_macs.cycles[kDepthwiseMacs] =
+        only_macs.cycles[kDenseMacs] = 2.0;
+    only_macs.cycles[kOpCalls] = 1000;
+    const Architecture arch = load_architecture(test::source_path("configs/archs/ds_cnn.json"));
+    const CostEstimate e = estimate_costs(arch, CostTarget::make(board, profile, &only_macs));
+    CHECK(e.cycles == doctest::Approx(2.0 * 2656768 + 13 * 1000));
+    CHECK(e.latency_ms == doctest::Approx(e.cycles / (180 * 1e3)));
+    CHECK(e.energy_uj == doctest::Approx(e.latency_ms * board.active_power_mw));
+  }
+
+  TEST_CASE("the MCU database covers the required boards with datasheet, power and memory") {
+    const auto& db = McuDatabase::builtin();
+    CHECK(db.all().size() >= 10);
+    for (const char* name : {"STM32F746", "STM32H743", "STM32L4R5", "STM32F446", "nRF52840", "RP2040", "STM32U585",
+                             "nRF5340", "Alif-E3-HP", "ESP32-S3", "Apollo3"})
+      CHECK_MESSAGE(db.find(name), name);
+    for (const auto& m : db.all()) {
+      CHECK_MESSAGE(!m.datasheet.empty(), m.name);
+      CHECK_MESSAGE(m.active_power_mw > 0, m.name);
+      CHECK_MESSAGE(!m.notes.empty(), m.name);
+      CHECK_MESSAGE(RuntimeProfiles::builtin().find("tflm-cmsis-nn")->latency_for(m.core), m.name);
+      CHECK_MESSAGE(RuntimeProfiles::builtin().find("hwnas-c")->latency_for(m.core), m.name);
+    }
+    CHECK(db.find("Alif-E3-HP")->helium);
+    CHECK_FALSE(db.find("RP2040")->dsp);
+  }
+
+  TEST_CASE("a profile without coefficients for the board's core is a clear error") {
+    RuntimeProfile p = *RuntimeProfiles::builtin().find("hwnas-c");
+    p.latency.erase("cortex-m7");
+    CHECK_THROWS_WITH_AS(CostTarget::make(*McuDatabase::builtin().find("STM32F746"), p),
+                         doctest::Contains("no latency coefficients for cortex-m7"), UserError);
+  }
+}
+
+TEST_SUITE("estimate_command") {
+  TEST_CASE("nas-run estimate works for every shipped architecture on every board, both profiles") {
+    std::vector<std::string> archs;
+    for (const char* dir : {"configs/archs", "configs/archs/published"})
+      for (const auto& f : std::filesystem::directory_iterator(test::source_path(dir)))
+        if (f.path().extension() == ".json") archs.push_back(f.path().string());
+    REQUIRE(archs.size() >= 8);
+    for (const auto& arch : archs)
+      for (const char* profile : {"tflm-cmsis-nn", "hwnas-c"}) {
+        const auto r = test::run_nas_run("estimate '" + arch + "' --mcu all --profile " + profile + " --json");
+        REQUIRE_MESSAGE(r.exit_code == 0, std::string(arch + ": " + r.output));
+        const auto j = nlohmann::json::parse(r.output);
+        CHECK(j.at("targets").size() == McuDatabase::builtin().all().size());
+        for (const auto& t : j.at("targets")) {
+          CHECK(t.at("latency_ms").get<double>() > 0);
+          CHECK(t.at("ram").at("total_bytes").get<int64_t>() > t.at("ram").at("arena").get<int64_t>() - 1);
+          CHECK(t.at("schedule").size() == t.at("ops").size());
+          CHECK(t.at("fits").contains("ram_margin_kb"));
+        }
+      }
+  }
+
+  TEST_CASE("the table shows per-op rows, totals and the fit with its margin") {
+    const auto r = test::run_nas_run("estimate '" + test::source_path("configs/archs/ds_cnn.json") + "' --mcu nRF52840");
+    REQUIRE(r.exit_code == 0);
+    CHECK(test::contains(r.output, "dw1+dw1_bn+dw1_relu"));
+    CHECK(test::contains(r.output, "flash 83744 B"));
+    CHECK(test::contains(r.output, "RAM   27008 B"));
+    CHECK(test::contains(r.output, "fits SRAM (256 KiB): yes, margin"));
+  }
+
+  TEST_CASE("users add boards from a file; bad input is one line and exit 2") {
+    test::TempDir dir;
+    test::write_text(dir.file("boards.json"), R"({"mcus": [{"name": "MyBoard", "core": "cortex-m4", "clock_mhz": 100,
+      "sram_kb": 64, "flash_kb": 256, "fpu": "sp", "dsp": true, "datasheet": "my measurements"}]})");
+    const std::string arch = "'" + test::source_path("configs/archs/ds_cnn.json") + "'";
+    const auto ok = test::run_nas_run("estimate " + arch + " --mcu MyBoard --mcu-file " + dir.file("boards.json"));
+    CHECK(ok.exit_code == 0);
+    CHECK(test::contains(ok.output, "energy unknown"));
+
+    test::write_text(dir.file("bad.json"), R"({"mcus": [{"name": "X", "core": "cortex-m99", "clock_mhz": 1,
+      "sram_kb": 1, "flash_kb": 1, "fpu": "sp", "dsp": true, "datasheet": ""}]})");
+    for (const std::string& args :
+         {"estimate " + arch + " --mcu NoSuchBoard", "estimate " + arch + " --mcu all --profile nope",
+          "estimate " + arch + " --mcu X --mcu-file " + dir.file("bad.json")}) {
+      const auto r = test::run_nas_run(args);
+      CHECK_MESSAGE(r.exit_code == 2, args);
+      CHECK_MESSAGE(std::count(r.output.begin(), r.output.end(), '\n') == 1, r.output);
+    }
+  }
+}
+
+}  // namespace hwnas
