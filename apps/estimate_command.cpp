@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-// CALIBRATION-PENDING #include "estimators/calibration.hpp"
+#include "estimators/calibration.hpp"
 #include "estimators/cost_model.hpp"
 #include "space/arch_json.hpp"
 #include "util/json_reader.hpp"
@@ -84,7 +84,8 @@ void print_summary(const std::vector<std::pair<CostTarget, CostReport>>& all) {
 
 CostTarget target_for(const McuSpec& mcu, const RuntimeProfile& profile, const EstimateOptions& o) {
   if (o.calibration.empty()) return CostTarget::make(mcu, profile);
-  throw UserError("CALIBRATION-PENDING " + mcu.name + profile.name);
+  const LatencyCoefficients c = read_calibration_file(o.calibration, profile, mcu);
+  return CostTarget::make(mcu, profile, &c);
 }
 
 }  // namespace

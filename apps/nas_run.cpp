@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 #include <tbb/global_control.h>
 
+#include "apps/calibrate_command.hpp"
 #include "apps/estimate_command.hpp"
 #include "apps/inspect_command.hpp"
 #include "search/run_config.hpp"
@@ -38,9 +39,10 @@ struct Options {
   int stats_samples = 1000;
   int sample = 0;
   hwnas::EstimateOptions estimate;
+  hwnas::CalibrateOptions calibrate;
 };
 
-const std::vector<std::string> kSubcommands = {"search", "validate", "inspect", "space", "estimate"};
+const std::vector<std::string> kSubcommands = {"search", "validate", "inspect", "space", "estimate", "calibrate"};
 
 // `nas-run config.json` is `nas-run search config.json`: insert the subcommand when the
 // first word is not one.
@@ -151,6 +153,7 @@ void build_cli(CLI::App& app, Options& o) {
       ->check(CLI::ExistingFile);
   estimate->add_flag("--json", o.estimate.json, "print JSON instead of tables");
   for (auto* sub : {search, validate, inspect, space, estimate}) sub->fallthrough();
+  hwnas::add_calibrate_subcommand(app, o.calibrate);
 }
 
 int dispatch(CLI::App& app, const Options& o) {
@@ -162,6 +165,7 @@ int dispatch(CLI::App& app, const Options& o) {
   if (app.got_subcommand("inspect")) return hwnas::run_inspect_command(o.arch, o.json);
   if (app.got_subcommand("space")) return run_space_command(o);
   if (app.got_subcommand("estimate")) return hwnas::run_estimate_command(o.estimate);
+  if (app.got_subcommand("calibrate")) return hwnas::run_calibrate_command(o.calibrate);
   return run_search_command(o);
 }
 

@@ -23,25 +23,37 @@ struct FitColumns {
   std::vector<double> target;  // prior target of y_j: 1 (x_j = prior_j) or 0 (prior_j = 0)
 };
 
+// rms over `rows` of f_j / c, the feature per measured cycle.
+double relative_rms(const std::vector<CalibrationSample>& samples, const std::vector<size_t>& rows, int j) {
+  double sum_sq = 0;
+  for (size_t i : rows) {
+    const double v = samples[i].features[size_t(j)] / samples[i].cycles;
+    sum_sq += v * v;
+  }
+  return rows.empty() ? 0 : std::sqrt(sum_sq / double(rows.size()));
+}
+
+// A feature with prior p_j > 0 is fitted as y_j = x_j / p_j with target 1. One with p_j = 0
+// is scaled so that y_j = 1 gives it the typical share of a row's cycles that a feature with
+// a prior has at its prior value, and is pulled towards 0 in those units: no feature is a
+// much cheaper knob than the others.
 FitColumns choose_columns(const std::vector<CalibrationSample>& samples, const std::vector<size_t>& rows,
                           const LatencyVector& prior) {
   FitColumns c;
+  double share_sum = 0;
+  int share_count = 0;
+  LatencyVector rms{};
   for (int j = 0; j < kLatencyFeatureCount; ++j) {
-    double sum_sq = 0;  // of the relative feature f_ij / c_i
-    for (size_t i : rows) {
-      const double v = samples[i].features[size_t(j)] / samples[i].cycles;
-      sum_sq += v * v;
-    }
-    if (sum_sq == 0) continue;
+    rms[size_t(j)] = relative_rms(samples, rows, j);
+    if (rms[size_t(j)] > 0 && prior[size_t(j)] > 0) share_sum += rms[size_t(j)] * prior[size_t(j)], ++share_count;
+  }
+  const double unit_share = share_count > 0 ? share_sum / share_count : 1.0;
+  for (int j = 0; j < kLatencyFeatureCount; ++j) {
+    if (rms[size_t(j)] == 0) continue;
     c.features.push_back(j);
-    if (prior[size_t(j)] > 0) {
-      c.scale.push_back(prior[size_t(j)]);
-      c.target.push_back(1);
-    } else {
-      // y_j = x_j * rms(f_j / c): the share of a typical row's cycles this feature takes.
-      c.scale.push_back(1 / std::sqrt(sum_sq / double(rows.size())));
-      c.target.push_back(0);
-    }
+    const bool has_prior = prior[size_t(j)] > 0;
+    c.scale.push_back(has_prior ? prior[size_t(j)] : unit_share / rms[size_t(j)]);
+    c.target.push_back(has_prior ? 1 : 0);
   }
   return c;
 }
@@ -153,6 +165,7 @@ nlohmann::json calibration_json(const CalibrationResult& result, const RuntimePr
           {"source", source},
           {"cycles", cycles},
           {"fit", {{"rows_used", result.rows.size()},
+                   {"rows_skipped", result.rows_skipped},
                    {"prior_weight", result.prior_weight},
                    {"features_with_data", fitted},
                    {"in_sample", summary_json(result.in_sample)},

@@ -14,7 +14,8 @@
 // is the profile's prior coefficient vector. The prior term keeps an underdetermined fit (one
 // whole-network row and twelve features) close to the first-principles numbers; features
 // absent from the data (an all-zero column) keep their prior value. A feature whose prior is
-// 0 is pulled towards 0 instead, in units of its typical share of a row's cycles.
+// 0 is pulled towards 0 instead, in units of the typical share of a row's cycles that the
+// other features have at their prior values.
 // Leave-one-out refits without each row in turn and predicts it: the honest error estimate.
 #pragma once
 
@@ -78,6 +79,7 @@ struct CalibrationResult {
   LatencyVector cycles{};  ///< the fitted coefficients
   std::array<bool, kLatencyFeatureCount> has_data{};  ///< the feature's column is non-zero
   double prior_weight = 0;
+  int rows_skipped = 0;  ///< rows of the file for another core or runtime, or with use = 0 (set by the caller)
   ErrorSummary in_sample;
   ErrorSummary leave_one_out;
   std::vector<CalibrationRowResult> rows;

@@ -8,8 +8,11 @@ namespace {
 nlohmann::json costs_json(const std::vector<TargetCost>& costs) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& c : costs)
-    j[c.mcu] = {{"flash_bytes_lower_bound", c.bounds.flash_bytes},
-                {"ram_bytes_lower_bound", c.bounds.ram_bytes},
+    j[c.mcu] = {{"runtime", c.runtime},
+                {"flash_bytes", c.costs.flash.total()},
+                {"ram_bytes", c.costs.ram.total()},
+                {"latency_ms", c.costs.latency_ms},
+                {"energy_uj", c.costs.energy_uj < 0 ? nlohmann::json(nullptr) : nlohmann::json(c.costs.energy_uj)},
                 {"fits", c.fits}};
   return j;
 }

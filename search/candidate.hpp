@@ -8,17 +8,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "estimators/footprint_bounds.hpp"
+#include "estimators/cost_model.hpp"
 #include "space/architecture.hpp"
 #include "space/search_space.hpp"
 #include "trainers/trainer.hpp"
 
 namespace hwnas {
 
-/// A candidate's costs on one target board.
+/// A candidate's costs on one target board under its runtime, and whether it fits the
+/// target's budgets (each reduced by the safety margin).
 struct TargetCost {
   std::string mcu;
-  FootprintBounds bounds;
+  std::string runtime;
+  CostEstimate costs;
   bool fits = false;
 };
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "estimators/calibration.hpp"
+
 namespace hwnas::detail {
 
 namespace {
@@ -53,24 +55,60 @@ std::shared_ptr<const SpaceSpec> parse_space_section(JsonReader& parent, const s
   return parse_space(parent.raw(key), parent.file(), parent.pointer_of(key), base_dir);
 }
 
-std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::string& key) {
+McuDatabase parse_mcus_section(JsonReader& parent, const std::string& key) {
+  McuDatabase db = McuDatabase::builtin();
+  if (!parent.has(key)) return db;
+  const auto& list = parent.get_array(key, 0, 1024);
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string pointer = pointer_index(parent.pointer_of(key), i);
+    db.add(mcu_from_json(list[i], parent.file(), pointer), parent.file(), pointer);
+  }
+  return db;
+}
+
+namespace {
+
+TargetConfig parse_target(JsonReader& r, const McuDatabase& db, const fs::path& base_dir) {
+  const std::string name = r.get_string("mcu");
+  const McuSpec* mcu = db.find(name);
+  if (!mcu) r.fail("mcu", "a known board (" + db.names() + ") or one added under /mcus");
+  TargetConfig t;
+  t.mcu = *mcu;
+  const RuntimeProfile profile = resolve_runtime_profile(r.get_string_or("runtime", "tflm-cmsis-nn"),
+                                                         base_dir.string(), r.file(), r.pointer_of("runtime"));
+  if (r.take("calibration")) {
+    fs::path path = r.get_string("calibration");
+    if (path.is_relative()) path = base_dir / path;
+    const LatencyCoefficients c = read_calibration_file(path.string(), profile, *mcu);
+    t.cost = CostTarget::make(*mcu, profile, &c);
+  } else {
+    if (!profile.latency_for(mcu->core))
+      r.fail("runtime", "a profile with latency coefficients for " + mcu->core + " (or a \"calibration\" file)");
+    t.cost = CostTarget::make(*mcu, profile);
+  }
+  t.max_ram_kb = r.get_double_or("max_ram_kb", mcu->sram_kb, 0.001, mcu->sram_kb);
+  t.max_flash_kb = r.get_double_or("max_flash_kb", mcu->flash_kb, 0.001, mcu->flash_kb);
+  t.max_latency_ms = r.get_double_or("max_latency_ms", 0, 0, 1e9);
+  t.max_energy_uj = r.get_double_or("max_energy_uj", 0, 0, 1e12);
+  if (t.max_energy_uj > 0 && mcu->active_power_mw <= 0)
+    r.fail("max_energy_uj", "no energy budget for a board without active_power_mw");
+  t.safety_margin = r.get_double_or("safety_margin", 0.1, 0.0, 0.9);
+  r.finish();
+  return t;
+}
+
+}  // namespace
+
+std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::string& key, const McuDatabase& db,
+                                                const fs::path& base_dir) {
   const auto& list = parent.get_array(key, 1, 64);
-  const McuDatabase& db = McuDatabase::builtin();
   std::vector<TargetConfig> targets;
   for (size_t i = 0; i < list.size(); ++i) {
     JsonReader r(list[i], parent.file(), pointer_index(parent.pointer_of(key), i));
-    const std::string name = r.get_string("mcu");
-    const McuSpec* mcu = db.find(name);
-    if (!mcu) r.fail("mcu", "a known board (" + db.names() + ")");
-    TargetConfig t;
-    t.mcu = *mcu;
-    t.max_ram_kb = r.get_double_or("max_ram_kb", mcu->sram_kb, 0.001, mcu->sram_kb);
-    t.max_flash_kb = r.get_double_or("max_flash_kb", mcu->flash_kb, 0.001, mcu->flash_kb);
-    t.safety_margin = r.get_double_or("safety_margin", 0.1, 0.0, 0.9);
-    r.finish();
+    TargetConfig t = parse_target(r, db, base_dir);
     for (const auto& other : targets)
-      if (other.mcu.name == name) r.fail("mcu", "each board at most once");
-    targets.push_back(t);
+      if (other.mcu.name == t.mcu.name) r.fail("mcu", "each board at most once");
+    targets.push_back(std::move(t));
   }
   return targets;
 }

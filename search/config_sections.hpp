@@ -13,7 +13,10 @@ namespace hwnas::detail {
 DatasetConfig parse_dataset_section(JsonReader r, const std::filesystem::path& base_dir);
 std::shared_ptr<const SpaceSpec> parse_space_section(JsonReader& parent, const std::string& key,
                                                      const std::filesystem::path& base_dir);
-std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::string& key);
+/// The built-in boards plus those the config adds under `key` (same format as configs/mcus.json).
+McuDatabase parse_mcus_section(JsonReader& parent, const std::string& key);
+std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::string& key, const McuDatabase& db,
+                                                const std::filesystem::path& base_dir);
 SearchConfig parse_search_section(JsonReader r);
 TrainingOptions parse_training_section(JsonReader r);
 OutputConfig parse_output_section(JsonReader r);

@@ -14,14 +14,19 @@ constexpr uint64_t kSamplingStream = 1;
 constexpr uint64_t kTrainingStream = 2;
 }  // namespace
 
+bool within_budgets(const CostEstimate& e, const TargetConfig& t) {
+  const double usable = 1.0 - t.safety_margin;
+  return double(e.flash.total()) <= usable * t.max_flash_kb * 1024.0 &&
+         double(e.ram.total()) <= usable * t.max_ram_kb * 1024.0 &&
+         (t.max_latency_ms <= 0 || e.latency_ms <= usable * t.max_latency_ms) &&
+         (t.max_energy_uj <= 0 || e.energy_uj <= usable * t.max_energy_uj);
+}
+
 std::vector<TargetCost> cost_on_targets(const Architecture& arch, const std::vector<TargetConfig>& targets) {
-  const FootprintBounds bounds = footprint_bounds(arch);
   std::vector<TargetCost> costs;
   for (const auto& t : targets) {
-    const double usable = 1.0 - t.safety_margin;
-    const bool fits = double(bounds.flash_bytes) <= usable * t.max_flash_kb * 1024.0 &&
-                      double(bounds.ram_bytes) <= usable * t.max_ram_kb * 1024.0;
-    costs.push_back({t.mcu.name, bounds, fits});
+    const CostEstimate e = estimate_costs(arch, t.cost);
+    costs.push_back({t.mcu.name, t.cost.profile.name, e, within_budgets(e, t)});
   }
   return costs;
 }

@@ -13,6 +13,8 @@
 
 namespace hwnas {
 
+/// True if `e` is within every budget of `t`, each reduced by (1 - safety_margin).
+bool within_budgets(const CostEstimate& e, const TargetConfig& t);
 /// Costs of `arch` on every target; fits means within (1 - safety_margin) x budget.
 std::vector<TargetCost> cost_on_targets(const Architecture& arch, const std::vector<TargetConfig>& targets);
 bool fits_all(const std::vector<TargetCost>& costs);

@@ -16,7 +16,8 @@ RunConfig parse_run_config(const nlohmann::json& value, const std::string& file)
   c.source = value;
   c.dataset = detail::parse_dataset_section(r.child("dataset"), base_dir);
   c.space = detail::parse_space_section(r, "space", base_dir);
-  c.targets = detail::parse_targets_section(r, "targets");
+  const McuDatabase boards = detail::parse_mcus_section(r, "mcus");
+  c.targets = detail::parse_targets_section(r, "targets", boards, base_dir);
   c.search = r.take("search") ? detail::parse_search_section(r.child("search")) : SearchConfig{};
   c.training = r.take("training") ? detail::parse_training_section(r.child("training")) : TrainingOptions{};
   c.output = detail::parse_output_section(r.child("output"));

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "estimators/cost_model.hpp"
 #include "estimators/mcu_database.hpp"
 #include "space/space_spec.hpp"
 #include "trainers/dataset_config.hpp"
@@ -18,12 +19,15 @@
 
 namespace hwnas {
 
-/// One board the found networks must fit, with its budgets (already reduced by nothing:
-/// the safety margin is applied when checking).
+/// One board the found networks must fit, under one runtime, with its budgets (already
+/// reduced by nothing: the safety margin is applied when checking).
 struct TargetConfig {
   McuSpec mcu;
+  CostTarget cost;          ///< the board with its runtime profile and latency coefficients
   double max_ram_kb = 0;    ///< default: the board's SRAM
   double max_flash_kb = 0;  ///< default: the board's flash
+  double max_latency_ms = 0;  ///< 0: no latency budget
+  double max_energy_uj = 0;   ///< 0: no energy budget
   double safety_margin = 0.1;  ///< a candidate must fit in (1 - margin) x budget
 };
 

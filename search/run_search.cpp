@@ -71,9 +71,10 @@ void report_finished(const Candidate& c, EvaluationProgress& p) {
   const double elapsed = seconds_since(p.start);
   const double eta = elapsed / p.done * (p.total - p.done);
   if (c.result.ok)
-    spdlog::info("[{}/{}] {} val_acc {:.4f} params {} MACs {} RAM>={} B flash>={} B ({:.1f}s) | best {:.4f} | ETA {}",
+    spdlog::info("[{}/{}] {} val_acc {:.4f} params {} MACs {} | {}: RAM {} B flash {} B {:.2f} ms ({:.1f}s) | best {:.4f} | ETA {}",
                  p.done, p.total, c.identity, c.result.validation_accuracy, c.arch.total_params(),
-                 c.arch.total_macs(), c.costs[0].bounds.ram_bytes, c.costs[0].bounds.flash_bytes,
+                 c.arch.total_macs(), c.costs[0].mcu, c.costs[0].costs.ram.total(), c.costs[0].costs.flash.total(),
+                 c.costs[0].costs.latency_ms,
                  c.result.seconds, p.best_val, format_duration(eta));
   else
     spdlog::warn("[{}/{}] {} failed: {}", p.done, p.total, c.identity, c.result.failure);

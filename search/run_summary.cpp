@@ -18,18 +18,21 @@ nlohmann::json brief(const Candidate& c) {
           {"macs", c.arch.total_macs()}};
 }
 
-// Pareto set on one target: maximise validation accuracy, minimise RAM and flash.
+// Pareto set on one target: maximise validation accuracy, minimise RAM, flash and latency.
 nlohmann::json target_front(const std::vector<const Candidate*>& ok, size_t target) {
   std::vector<std::vector<double>> points;
   for (const Candidate* c : ok) {
-    const auto& b = c->costs[target].bounds;
-    points.push_back({-c->result.validation_accuracy, double(b.ram_bytes), double(b.flash_bytes)});
+    const CostEstimate& e = c->costs[target].costs;
+    points.push_back({-c->result.validation_accuracy, double(e.ram.total()), double(e.flash.total()), e.latency_ms});
   }
   nlohmann::json front = nlohmann::json::array();
   for (size_t i : pareto_front(points)) {
+    const CostEstimate& e = ok[i]->costs[target].costs;
     nlohmann::json entry = brief(*ok[i]);
-    entry["ram_bytes_lower_bound"] = ok[i]->costs[target].bounds.ram_bytes;
-    entry["flash_bytes_lower_bound"] = ok[i]->costs[target].bounds.flash_bytes;
+    entry["ram_bytes"] = e.ram.total();
+    entry["flash_bytes"] = e.flash.total();
+    entry["latency_ms"] = e.latency_ms;
+    entry["energy_uj"] = e.energy_uj < 0 ? nlohmann::json(nullptr) : nlohmann::json(e.energy_uj);
     front.push_back(entry);
   }
   return front;

@@ -118,6 +118,42 @@ TEST_SUITE("run_config") {
     expect_rejected([](auto& c) { c["search"] = 5; }, "/search", "an object");
   }
 
+  TEST_CASE("targets: runtime profile, latency/energy budgets and boards added by the config") {
+    TempDir dir("config");
+    nlohmann::json c = valid_config();
+    c["mcus"] = nlohmann::json::parse(R"([{"name": "LabBoard", "core": "cortex-m33", "clock_mhz": 96, "sram_kb": 128,
+      "flash_kb": 512, "fpu": "sp", "dsp": true, "active_power_mw": 12, "datasheet": "our bench"}])");
+    c["targets"].push_back({{"mcu", "LabBoard"}, {"runtime", "hwnas-c"}, {"max_latency_ms", 50}, {"max_energy_uj", 300}});
+    write_text(dir.file("config.json"), c.dump());
+    const RunConfig rc = load_run_config(dir.file("config.json"));
+    REQUIRE(rc.targets.size() == 2);
+    CHECK(rc.targets[0].cost.profile.name == "tflm-cmsis-nn");  // the default runtime
+    CHECK(rc.targets[1].cost.profile.name == "hwnas-c");
+    CHECK(rc.targets[1].cost.mcu.clock_mhz == 96);
+    CHECK(rc.targets[1].max_latency_ms == 50);
+    CHECK(rc.targets[1].max_energy_uj == 300);
+  }
+  TEST_CASE("unknown runtime profile lists the built-in ones") {
+    expect_rejected([](auto& c) { c["targets"][0]["runtime"] = "tflm"; }, "/targets/0/runtime", "hwnas-c");
+  }
+  TEST_CASE("an energy budget needs the board's active power") {
+    expect_rejected(
+        [](auto& c) {
+          c["mcus"] = nlohmann::json::parse(R"([{"name": "B", "core": "cortex-m4", "clock_mhz": 64, "sram_kb": 64,
+            "flash_kb": 256, "fpu": "sp", "dsp": true, "datasheet": "x"}])");
+          c["targets"] = {{{"mcu", "B"}, {"max_energy_uj", 10}}};
+        },
+        "/targets/0/max_energy_uj", "active_power_mw");
+  }
+  TEST_CASE("a board added under mcus may not reuse a built-in name") {
+    expect_rejected(
+        [](auto& c) {
+          c["mcus"] = nlohmann::json::parse(R"([{"name": "RP2040", "core": "cortex-m0plus", "clock_mhz": 64,
+            "sram_kb": 64, "flash_kb": 256, "fpu": "none", "dsp": false, "datasheet": "x"}])");
+        },
+        "/mcus/0/name", "duplicate");
+  }
+
   TEST_CASE("syntax error: one line with the position, exit 2") {
     TempDir dir("config");
     write_text(dir.file("config.json"), "{\n  \"dataset\": {,\n}");

@@ -70,7 +70,10 @@ TEST_SUITE("search_e2e") {
       CHECK(h["status"] == "ok");
       CHECK(h["val_accuracy"].get<double>() >= 0.0);
       CHECK(h["costs"].contains("STM32F746"));
-      CHECK(h["costs"]["RP2040"]["ram_bytes_lower_bound"].get<int64_t>() <= int64_t(0.9 * 16 * 1024));
+      // Rejected before training unless the estimator says it fits (planned RAM, not a bound).
+      CHECK(h["costs"]["RP2040"]["ram_bytes"].get<int64_t>() <= int64_t(0.9 * 16 * 1024));
+      CHECK(h["costs"]["RP2040"]["runtime"] == "tflm-cmsis-nn");
+      CHECK(h["costs"]["RP2040"]["latency_ms"].get<double>() > 0);
       CHECK(std::filesystem::exists(run + "/models/" + h["id"].get<std::string>() + "/arch.json"));
     }
     const auto summary = nlohmann::json::parse(read_text(run + "/summary.json"));
