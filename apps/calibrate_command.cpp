@@ -100,6 +100,7 @@ int run_calibrate_command(const CalibrateOptions& o) {
     print_coefficients(result);
     print_rows(result);
     std::printf("\n");
+    print_summary("uncalibrated:", result.uncalibrated, result.rows.size());
     print_summary("in sample:", result.in_sample, result.rows.size());
     print_summary("leave-one-out:", result.leave_one_out, result.rows.size());
     std::fflush(stdout);

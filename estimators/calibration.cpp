@@ -126,7 +126,7 @@ CalibrationResult calibrate_latency(const std::vector<CalibrationSample>& sample
   result.cycles = fit_latency_coefficients(samples, prior, prior_weight);
   for (const auto& s : samples)
     for (int j = 0; j < kLatencyFeatureCount; ++j) result.has_data[size_t(j)] |= s.features[size_t(j)] != 0;
-  std::vector<double> measured, fitted, loo;
+  std::vector<double> measured, fitted, loo, uncalibrated;
   for (size_t held = 0; held < samples.size(); ++held) {
     std::vector<size_t> others;
     for (size_t i = 0; i < samples.size(); ++i)
@@ -137,7 +137,9 @@ CalibrationResult calibrate_latency(const std::vector<CalibrationSample>& sample
     measured.push_back(s.cycles);
     fitted.push_back(result.rows.back().fitted_cycles);
     loo.push_back(result.rows.back().loo_cycles);
+    uncalibrated.push_back(dot(s.features, prior));
   }
+  result.uncalibrated = summarize_errors(measured, uncalibrated);
   result.in_sample = summarize_errors(measured, fitted);
   result.leave_one_out = summarize_errors(measured, loo);
   return result;
@@ -168,6 +170,7 @@ nlohmann::json calibration_json(const CalibrationResult& result, const RuntimePr
                    {"rows_skipped", result.rows_skipped},
                    {"prior_weight", result.prior_weight},
                    {"features_with_data", fitted},
+                   {"uncalibrated", summary_json(result.uncalibrated)},
                    {"in_sample", summary_json(result.in_sample)},
                    {"leave_one_out", summary_json(result.leave_one_out)},
                    {"rows", rows}}}};

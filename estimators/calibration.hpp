@@ -51,9 +51,12 @@ struct MeasurementSet {
   int skipped() const { return skipped_unused + skipped_core + skipped_runtime; }
 };
 
-/// Reads a measurements CSV and computes each used row's features with the board's flash
-/// wait states and the profile's reshape rule. Paths in the `arch` column are relative to
-/// the CSV's folder.
+/// Reads a measurements CSV and computes each used row's features with the profile's reshape
+/// rule and the flash wait states of the board the row was measured on (its `mcu` column)
+/// where the built-in database knows that board, else those of `mcu`; the same board's clock
+/// converts `latency_ms` when the row has no `clock_mhz`. Rows for another core (their `core`
+/// column, else their board's core) or another runtime, and rows with use = 0, are counted
+/// and skipped. Paths in the `arch` column are relative to the CSV's folder.
 /// @throws UserError naming the file, the line and the column of the first bad value.
 MeasurementSet read_measurements_csv(const std::string& path, const McuSpec& mcu, const RuntimeProfile& profile);
 
@@ -80,6 +83,7 @@ struct CalibrationResult {
   std::array<bool, kLatencyFeatureCount> has_data{};  ///< the feature's column is non-zero
   double prior_weight = 0;
   int rows_skipped = 0;  ///< rows of the file for another core or runtime, or with use = 0 (set by the caller)
+  ErrorSummary uncalibrated;  ///< the prior coefficients on the same rows
   ErrorSummary in_sample;
   ErrorSummary leave_one_out;
   std::vector<CalibrationRowResult> rows;

@@ -2,6 +2,7 @@
 // calibration.hpp; the format is in docs/calibration.md): an RFC 4180 reader (quoted fields
 // may hold commas, doubled quotes and line breaks) that keeps each record's line number, the
 // column checks, and turning each used row into the features of what it measured.
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -102,7 +103,7 @@ class MeasurementReader {
  public:
   MeasurementReader(std::string file, const McuSpec& mcu, const RuntimeProfile& profile)
       : m_file(std::move(file)), m_mcu(mcu), m_profile(profile),
-        m_base(std::filesystem::path(m_file).parent_path()) {}
+        m_base(std::filesystem::path(m_file).parent_path()), m_boards(McuDatabase::builtin()) {}
 
   void read_header(const CsvRecord& header);
   void read_row(const CsvRecord& row, MeasurementSet& out);
@@ -120,13 +121,15 @@ class MeasurementReader {
   double positive(const CsvRecord& row, const std::string& column) const;
   bool use_flag(const CsvRecord& row) const;
   const LoadedArch& arch(const CsvRecord& row);
-  double measured_cycles(const CsvRecord& row) const;
+  double measured_cycles(const CsvRecord& row, const McuSpec& board) const;
+  const McuSpec& row_board(const CsvRecord& row) const;
 
   std::string m_file;
   const McuSpec& m_mcu;
   const RuntimeProfile& m_profile;
   std::filesystem::path m_base;
   std::map<std::string, size_t> m_columns;
+  McuDatabase m_boards;
   std::map<std::string, std::unique_ptr<LoadedArch>> m_archs;  // by resolved path
 };
 
@@ -179,9 +182,21 @@ const LoadedArch& MeasurementReader::arch(const CsvRecord& row) {
   return *slot;
 }
 
-double MeasurementReader::measured_cycles(const CsvRecord& row) const {
+// The board the row was measured on where the database knows it, else the --mcu board.
+const McuSpec& MeasurementReader::row_board(const CsvRecord& row) const {
+  const std::string name = get(row, "mcu");
+  const McuSpec* known = name.empty() ? nullptr : m_boards.find(name);
+  const std::string core = get(row, "core");
+  if (!core.empty() && std::find(known_cores().begin(), known_cores().end(), core) == known_cores().end())
+    fail(row.line, "core", "a core family (" + known_cores_list() + ") or empty", "\"" + core + "\"");
+  if (known && !core.empty() && core != known->core)
+    fail(row.line, "core", "the core of board " + name + " (\"" + known->core + "\") or empty", "\"" + core + "\"");
+  return known ? *known : m_mcu;
+}
+
+double MeasurementReader::measured_cycles(const CsvRecord& row, const McuSpec& board) const {
   const bool has_clock = !get(row, "clock_mhz").empty();
-  const double clock = has_clock ? positive(row, "clock_mhz") : m_mcu.clock_mhz;
+  const double clock = has_clock ? positive(row, "clock_mhz") : board.clock_mhz;
   if (!get(row, "cycles").empty()) return positive(row, "cycles");
   if (!get(row, "latency_ms").empty()) return positive(row, "latency_ms") * clock * 1000;
   fail(row.line, m_columns.count("cycles") ? "cycles" : "latency_ms", "a value in 'cycles' or in 'latency_ms'",
@@ -192,10 +207,9 @@ void MeasurementReader::read_row(const CsvRecord& row, MeasurementSet& out) {
   if (row.fields.size() != m_columns.size())
     throw UserError(m_file + ": line " + std::to_string(row.line) + ": expected " + std::to_string(m_columns.size()) +
                     " fields as in the header, found " + std::to_string(row.fields.size()));
-  const double cycles = measured_cycles(row);  // checked on every row, used or not
-  const std::string core = get(row, "core");
-  if (!core.empty() && std::find(known_cores().begin(), known_cores().end(), core) == known_cores().end())
-    fail(row.line, "core", "a core family (" + known_cores_list() + ") or empty", "\"" + core + "\"");
+  const McuSpec& board = row_board(row);
+  const double cycles = measured_cycles(row, board);  // checked on every row, used or not
+  const std::string core = get(row, "core").empty() && &board != &m_mcu ? board.core : get(row, "core");
   if (!use_flag(row)) return void(++out.skipped_unused);
   if (!core.empty() && core != m_mcu.core) return void(++out.skipped_core);
   const std::string runtime = get(row, "runtime");
@@ -208,7 +222,7 @@ void MeasurementReader::read_row(const CsvRecord& row, MeasurementSet& out) {
   s.cycles = cycles;
   s.layer = get(row, "layer");
   if (s.layer.empty()) {
-    s.features = network_latency_features(a.graph, m_mcu.flash_wait_states, reshape_copies);
+    s.features = network_latency_features(a.graph, board.flash_wait_states, reshape_copies);
   } else {
     size_t index = 0;
     while (index < a.arch.size() && a.arch.layer(index).name != s.layer) ++index;
@@ -216,7 +230,7 @@ void MeasurementReader::read_row(const CsvRecord& row, MeasurementSet& out) {
       fail(row.line, "layer", "a layer name of " + get(row, "arch") + " or empty (whole network)",
            "\"" + s.layer + "\", which is not a layer of that architecture");
     const DeployOp& op = a.graph.ops()[size_t(a.op_of_layer[index])];
-    s.features = op_latency_features(op, m_mcu.flash_wait_states, reshape_copies);
+    s.features = op_latency_features(op, board.flash_wait_states, reshape_copies);
   }
   out.samples.push_back(std::move(s));
 }

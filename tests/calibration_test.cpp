@@ -7,9 +7,11 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -166,6 +168,29 @@ TEST_SUITE("calibration") {
     CHECK(set.samples[2].cycles == doctest::Approx(1.5 * 160 * 1000));  // the board's 160 MHz
   }
 
+  TEST_CASE("a row's own board, when the database knows it, gives its core, clock and wait states") {
+    const McuSpec u585 = board("STM32U585"), efr = board("EFR32MG24");
+    REQUIRE(efr.core == u585.core);
+    REQUIRE(efr.flash_wait_states != u585.flash_wait_states);
+    TempDir dir("calibration");
+    fs::copy_file(source_path("configs/archs/published/mltk_image_example1.json"), dir.file("net.json"));
+    write_text(dir.file("m.csv"),
+               "arch,mcu,latency_ms\n"
+               "net.json,EFR32MG24,2\n"      // known board: its 78 MHz and wait states
+               "net.json,Some-M33-board,2\n"  // unknown board: the --mcu board's
+               "net.json,RP2040,2\n");       // known board of another core: skipped
+    const MeasurementSet set = read_measurements_csv(dir.file("m.csv"), u585, tflm());
+    REQUIRE(set.samples.size() == 2);
+    CHECK(set.skipped_core == 1);
+    CHECK(set.samples[0].cycles == doctest::Approx(2 * efr.clock_mhz * 1000));
+    CHECK(set.samples[1].cycles == doctest::Approx(2 * u585.clock_mhz * 1000));
+    const double weights = set.samples[0].features[kFlashWaitBytes] / efr.flash_wait_states;
+    CHECK(set.samples[1].features[kFlashWaitBytes] == doctest::Approx(weights * u585.flash_wait_states));
+    write_text(dir.file("m.csv"), "arch,mcu,core,cycles\nnet.json,RP2040,cortex-m33,5\n");
+    CHECK(contains(user_error([&] { read_measurements_csv(dir.file("m.csv"), u585, tflm()); }),
+                   "m.csv: line 2, column 'core': expected the core of board RP2040 (\"cortex-m0plus\") or empty"));
+  }
+
   TEST_CASE("the calibration file round-trips and is checked against profile and core") {
     const McuSpec mcu = board("STM32U585");
     CalibrationResult r;
@@ -253,7 +278,7 @@ TEST_SUITE("calibration") {
       CHECK(contains(r.err, c.expected));
       CHECK(r.out.empty());
     }
-    const SplitResult unknown_board = run_in(dir, "calibrate bad.csv --mcu EFR32MG24 --profile tflm-cmsis-nn");
+    const SplitResult unknown_board = run_in(dir, "calibrate bad.csv --mcu NoSuchBoard --profile tflm-cmsis-nn");
     CHECK(unknown_board.exit_code == 2);
     CHECK(contains(unknown_board.err, "--mcu: expected a known board"));
     CHECK(!fs::exists(dir.file("calibration-tflm-cmsis-nn-cortex-m33.json")));
