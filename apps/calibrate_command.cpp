@@ -82,7 +82,7 @@ int run_calibrate_command(const CalibrateOptions& o) {
     throw UserError(o.measurements + ": no rows for core " + mcu.core + " and runtime " + profile.name + " (" +
                     std::to_string(set.skipped_core) + " for other cores, " + std::to_string(set.skipped_runtime) +
                     " for other runtimes, " + std::to_string(set.skipped_unused) + " with use = 0)");
-  CalibrationResult result = calibrate_latency(set.samples, prior->cycles, o.prior_weight);
+  CalibrationResult result = calibrate_latency(set.samples, prior->cycles, o.prior_weight, prior->min_cycles_per_mac);
   result.rows_skipped = set.skipped();
   const std::string source = fmt::format("nas-run calibrate {} ({} rows, prior weight {:g}, flash wait states {})",
                                          o.measurements, set.samples.size(), o.prior_weight, mcu.flash_wait_states);

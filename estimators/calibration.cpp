@@ -58,8 +58,32 @@ FitColumns choose_columns(const std::vector<CalibrationSample>& samples, const s
   return c;
 }
 
+// The prior's shape at the data's level: prior x s, with s the one factor that best fits the
+// rows in relative terms (minimises sum (s p_i / y_i - 1)^2, p_i the prior's prediction).
+// First-principles coefficients get the ratios between features roughly right but can be
+// off by a common factor (a slower memory system, compiler, clock set-up); with thin data a
+// common factor is what the measurements can pin down reliably.
+LatencyVector scaled_prior(const std::vector<CalibrationSample>& samples, const std::vector<size_t>& rows,
+                           const LatencyVector& prior) {
+  double num = 0, den = 0;
+  for (size_t i : rows) {
+    const double ratio = dot(samples[i].features, prior) / samples[i].cycles;
+    num += ratio;
+    den += ratio * ratio;
+  }
+  LatencyVector scaled = prior;
+  if (den > 0)
+    for (double& v : scaled) v *= num / den;
+  return scaled;
+}
+
+bool is_mac_feature(int j) {
+  return j == kConvMacs || j == kPointwiseMacs || j == kDepthwiseMacs || j == kDenseMacs;
+}
+
 LatencyVector fit_rows(const std::vector<CalibrationSample>& samples, const std::vector<size_t>& rows,
-                       const LatencyVector& prior, double prior_weight) {
+                       const LatencyVector& unscaled_prior, double prior_weight, double min_cycles_per_mac) {
+  const LatencyVector prior = scaled_prior(samples, rows, unscaled_prior);
   LatencyVector x = prior;
   const FitColumns c = choose_columns(samples, rows, prior);
   if (c.features.empty()) return x;
@@ -80,8 +104,13 @@ LatencyVector fit_rows(const std::vector<CalibrationSample>& samples, const std:
       b(Eigen::Index(rows.size()) + k) = w * c.target[size_t(k)];
     }
   }
-  const NnlsResult solved = nnls(a, b);
-  for (Eigen::Index k = 0; k < n; ++k) x[size_t(c.features[size_t(k)])] = solved.x(k) * c.scale[size_t(k)];
+  // Lower bounds by substitution: y = floor + z with z >= 0 is an NNLS problem in z.
+  Eigen::VectorXd floor = Eigen::VectorXd::Zero(n);
+  for (Eigen::Index k = 0; k < n; ++k)
+    if (is_mac_feature(c.features[size_t(k)])) floor(k) = min_cycles_per_mac / c.scale[size_t(k)];
+  const NnlsResult solved = nnls(a, b - a * floor);
+  for (Eigen::Index k = 0; k < n; ++k)
+    x[size_t(c.features[size_t(k)])] = (floor(k) + solved.x(k)) * c.scale[size_t(k)];
   return x;
 }
 
@@ -111,19 +140,19 @@ ErrorSummary summarize_errors(const std::vector<double>& measured, const std::ve
 }
 
 LatencyVector fit_latency_coefficients(const std::vector<CalibrationSample>& samples, const LatencyVector& prior,
-                                       double prior_weight) {
+                                       double prior_weight, double min_cycles_per_mac) {
   std::vector<size_t> rows(samples.size());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = i;
-  return fit_rows(samples, rows, prior, prior_weight);
+  return fit_rows(samples, rows, prior, prior_weight, min_cycles_per_mac);
 }
 
 CalibrationResult calibrate_latency(const std::vector<CalibrationSample>& samples, const LatencyVector& prior,
-                                    double prior_weight) {
+                                    double prior_weight, double min_cycles_per_mac) {
   assert(!samples.empty() && prior_weight >= 0);
   CalibrationResult result;
   result.prior = prior;
   result.prior_weight = prior_weight;
-  result.cycles = fit_latency_coefficients(samples, prior, prior_weight);
+  result.cycles = fit_latency_coefficients(samples, prior, prior_weight, min_cycles_per_mac);
   for (const auto& s : samples)
     for (int j = 0; j < kLatencyFeatureCount; ++j) result.has_data[size_t(j)] |= s.features[size_t(j)] != 0;
   std::vector<double> measured, fitted, loo, uncalibrated;
@@ -132,7 +161,7 @@ CalibrationResult calibrate_latency(const std::vector<CalibrationSample>& sample
     for (size_t i = 0; i < samples.size(); ++i)
       if (i != held) others.push_back(i);
     const CalibrationSample& s = samples[held];
-    const LatencyVector without = fit_rows(samples, others, prior, prior_weight);
+    const LatencyVector without = fit_rows(samples, others, prior, prior_weight, min_cycles_per_mac);
     result.rows.push_back({s.row_id, s.layer, s.cycles, dot(s.features, result.cycles), dot(s.features, without)});
     measured.push_back(s.cycles);
     fitted.push_back(result.rows.back().fitted_cycles);

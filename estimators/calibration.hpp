@@ -89,14 +89,15 @@ struct CalibrationResult {
   std::vector<CalibrationRowResult> rows;
 };
 
-/// The coefficients fitted to `samples` (see the file comment). `prior_weight` >= 0.
+/// The coefficients fitted to `samples` (see the file comment). `prior_weight` >= 0; the
+/// four MAC coefficients stay >= `min_cycles_per_mac` (the core's limit; 0: none).
 /// NOTE: pure function, safe to call concurrently.
 LatencyVector fit_latency_coefficients(const std::vector<CalibrationSample>& samples, const LatencyVector& prior,
-                                       double prior_weight);
+                                       double prior_weight, double min_cycles_per_mac = 0);
 
 /// The full fit, its in-sample errors and leave-one-out errors. `samples` must not be empty.
 CalibrationResult calibrate_latency(const std::vector<CalibrationSample>& samples, const LatencyVector& prior,
-                                    double prior_weight);
+                                    double prior_weight, double min_cycles_per_mac = 0);
 
 /// Where the calibration of a profile for a board goes by default.
 std::string default_calibration_file(const RuntimeProfile& profile, const McuSpec& mcu);

@@ -127,6 +127,7 @@ RuntimeProfile runtime_profile_from_json(const nlohmann::json& value, const std:
     JsonReader e = l.child(core);
     LatencyCoefficients c;
     c.source = e.get_string("source");
+    c.min_cycles_per_mac = e.get_double_or("min_cycles_per_mac", 0, 0, 1000);
     c.cycles = latency_cycles_from_json(e.child("cycles"));
     e.finish();
     p.latency[core] = c;

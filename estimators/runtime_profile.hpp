@@ -31,6 +31,9 @@ struct ScratchRule {
 struct LatencyCoefficients {
   LatencyVector cycles{};  ///< cycles per unit of each feature
   std::string source;      ///< where the numbers come from (calibration rows, first principles)
+  /// The core's physical limit, e.g. 0.5 on an M4 (SMLAD: 2 MACs per cycle); calibration
+  /// keeps every MAC coefficient at or above it so a thin data set cannot fit the impossible.
+  double min_cycles_per_mac = 0;
 };
 
 struct RuntimeProfile {

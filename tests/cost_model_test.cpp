@@ -159,3 +159,31 @@ TEST_SUITE("estimate_command") {
 }
 
 }  // namespace hwnas
+
+namespace hwnas {
+
+TEST_SUITE("cost_model") {
+  TEST_CASE("the shipped tflm-cmsis-nn coefficients are the calibration of the published rows") {
+    // bench/calibration/run.sh fits from the first-principles profile; the shipped profile
+    // holds its result (rounded to 4 significant digits). Re-fitting must reproduce it.
+    const RuntimeProfile& shipped = *RuntimeProfiles::builtin().find("tflm-cmsis-nn");
+    const std::string csv = test::source_path("bench/calibration/published_measurements.csv");
+    const std::string prior = test::source_path("bench/calibration/tflm-cmsis-nn-first-principles.json");
+    for (const std::string board : {"RP2040", "STM32U585", "STM32H743"}) {
+      test::TempDir dir;
+      const auto r = test::run_nas_run("--log-level warn calibrate '" + csv + "' --mcu " + board + " --profile '" +
+                                       prior + "' --prior-weight 0.1 --json --out " + dir.file("c.json"));
+      REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+      const auto fitted = nlohmann::json::parse(test::read_text(dir.file("c.json"))).at("cycles");
+      const auto& core = McuDatabase::builtin().find(board)->core;
+      const auto& names = latency_feature_names();
+      for (int j = 0; j < kLatencyFeatureCount; ++j) {
+        const double want = fitted.at(names[size_t(j)]).get<double>();
+        CHECK_MESSAGE(shipped.latency_for(core)->cycles[size_t(j)] == doctest::Approx(want).epsilon(1e-3),
+                      std::string(core + " " + names[size_t(j)]));
+      }
+    }
+  }
+}
+
+}  // namespace hwnas
