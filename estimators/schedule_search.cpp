@@ -67,16 +67,19 @@ bool order_is_unique(const DeployGraph& g) {
 }  // namespace
 
 ScheduleSearchResult listed_schedule(const DeployGraph& g, const std::vector<int64_t>& scratch) {
+  // In the listed order a tensor dies after its last (highest-index) consumer.
+  std::vector<int64_t> freed(g.ops().size(), 0);
+  for (size_t t = 0; t < g.tensors().size(); ++t) {
+    const auto& consumers = g.tensors()[t].consumers;
+    if (int(t) != g.output_tensor() && !consumers.empty()) freed[size_t(consumers.back())] += g.tensors()[t].bytes;
+  }
   ScheduleSearchResult r;
-  OpSet done{};
   int64_t live = g.tensors()[0].bytes;
   for (size_t o = 0; o < g.ops().size(); ++o) {
     r.order.push_back(int(o));
-    if (o >= kMaxOps) continue;  // peak below is then only for the first kMaxOps ops
     const int64_t out = g.ops()[o].output_bytes;
     r.live_peak_bytes = std::max(r.live_peak_bytes, live + out + scratch[o]);
-    live += out - freed_after(g, done, int(o));
-    insert(done, int(o));
+    live += out - freed[o];
   }
   return r;
 }

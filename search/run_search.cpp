@@ -17,6 +17,7 @@
 #include "search/run_directory.hpp"
 #include "search/run_summary.hpp"
 #include "space/arch_json.hpp"
+#include "util/atomic_file.hpp"
 #include "trainers/dataset_resize.hpp"
 #include "util/logging.hpp"
 #include "util/seeding.hpp"
@@ -104,10 +105,28 @@ class DataByResolution {
   std::map<std::pair<int, int>, std::unique_ptr<DatasetSplits>> m_resized;
 };
 
+// The cost report of every target, with the operator order and arena plan each assumed:
+// the exporter lays out the model's memory from exactly this plan.
+void save_cost_report(const Candidate& c, const RunConfig& config, const std::string& model_dir) {
+  nlohmann::json targets = nlohmann::json::array();
+  for (const auto& t : config.targets) {
+    nlohmann::json report = cost_report_json(cost_report(c.arch, t.cost), t.cost);
+    report["budgets"] = {{"max_ram_kb", t.max_ram_kb},
+                         {"max_flash_kb", t.max_flash_kb},
+                         {"max_latency_ms", t.max_latency_ms},
+                         {"max_energy_uj", t.max_energy_uj},
+                         {"safety_margin", t.safety_margin}};
+    targets.push_back(std::move(report));
+  }
+  write_file_atomically(model_dir + "/cost_report.json",
+                        nlohmann::json{{"id", c.identity}, {"targets", targets}}.dump(2) + "\n");
+}
+
 void evaluate_one(Candidate& c, DataByResolution& data_by_resolution, const RunConfig& config, RunDirectory& dir,
                   EvaluationProgress& progress, std::vector<char>& finished) {
   if (should_stop(config, progress)) return;
   save_architecture(c.arch, dir.model_dir(c.identity) + "/arch.json");
+  save_cost_report(c, config, dir.model_dir(c.identity));
   const DatasetSplits& data = data_by_resolution.at(c.arch.input_shape());
   c.fidelity = {config.training.epochs, int64_t(data.train.size())};
   c.result = train_and_evaluate(c.arch, data.train, data.validation, &data.test, config.training, c.seed);

@@ -75,6 +75,12 @@ TEST_SUITE("search_e2e") {
       CHECK(h["costs"]["RP2040"]["runtime"] == "tflm-cmsis-nn");
       CHECK(h["costs"]["RP2040"]["latency_ms"].get<double>() > 0);
       CHECK(std::filesystem::exists(run + "/models/" + h["id"].get<std::string>() + "/arch.json"));
+      // The cost report keeps the schedule and buffer plan per target, for the exporter.
+      const auto report = nlohmann::json::parse(read_text(run + "/models/" + h["id"].get<std::string>() + "/cost_report.json"));
+      REQUIRE(report["targets"].size() == 2);
+      CHECK(report["targets"][1]["mcu"] == "RP2040");
+      CHECK(report["targets"][1]["ram"]["total_bytes"] == h["costs"]["RP2040"]["ram_bytes"]);
+      CHECK(report["targets"][1]["buffers"].size() >= report["targets"][1]["schedule"].size());
     }
     const auto summary = nlohmann::json::parse(read_text(run + "/summary.json"));
     CHECK(summary["evaluated"] == 4);
