@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "estimators/footprint_bounds.hpp"
+#include "search/feasible_sampler.hpp"
 #include "space/arch_json.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
@@ -33,6 +34,25 @@ int64_t largest_activation(const Architecture& arch) {
   return largest;
 }
 
+// Per-target costs of the valid samples, accumulated one network at a time.
+struct TargetAccumulator {
+  const TargetConfig* target;
+  int fits = 0;
+  std::vector<double> ram, flash, latency;
+
+  void add(const Architecture& arch) {
+    const CostEstimate e = estimate_costs(arch, target->cost);
+    fits += within_budgets(e, *target) ? 1 : 0;
+    ram.push_back(double(e.ram.total()));
+    flash.push_back(double(e.flash.total()));
+    latency.push_back(e.latency_ms);
+  }
+  TargetSpaceStats stats() const {
+    return {target->mcu.name, target->cost.profile.name, fits,
+            {range_of("RAM (bytes)", ram), range_of("flash (bytes)", flash), range_of("latency (ms)", latency)}};
+  }
+};
+
 }  // namespace
 
 SearchSpace make_search_space(const RunConfig& config) {
@@ -40,7 +60,7 @@ SearchSpace make_search_space(const RunConfig& config) {
   return SearchSpace(config.space, data.sample_shape, data.num_classes);
 }
 
-SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed) {
+SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed, const std::vector<TargetConfig>& targets) {
   SpaceReport r;
   r.name = space.name();
   r.data_shape = space.data_shape();
@@ -52,6 +72,8 @@ SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::set<std::string> seen;
   std::vector<double> params, macs, layers, activation, ram, flash, resolution;
+  std::vector<TargetAccumulator> per_target;
+  for (const auto& t : targets) per_target.push_back({&t, 0, {}, {}, {}});
   for (int i = 0; i < samples; ++i) {
     const Genome genome = space.sample(rng);
     std::optional<DecodedNetwork> decoded;
@@ -72,6 +94,7 @@ SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed) {
     ram.push_back(double(bounds.ram_bytes));
     flash.push_back(double(bounds.flash_bytes));
     resolution.push_back(double(n.arch.input_shape().h) * n.arch.input_shape().w);
+    for (auto& acc : per_target) acc.add(n.arch);
   }
   r.distinct = int(seen.size());
   if (samples > r.invalid)
@@ -82,6 +105,8 @@ SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed) {
                  range_of("largest activation (elements)", activation),
                  range_of("peak activations (int8 bytes, >=)", ram),
                  range_of("weights (int8 bytes, >=)", flash)};
+  if (samples > r.invalid)
+    for (const auto& acc : per_target) r.targets.push_back(acc.stats());
   return r;
 }
 
@@ -100,8 +125,29 @@ std::string format_space_report(const SpaceReport& r) {
   out += fmt::format("    {:<36}{:>14}{:>14}{:>14}\n", "", "min", "median", "max");
   for (const auto& m : r.metrics)
     out += fmt::format("    {:<36}{:>14.0f}{:>14.0f}{:>14.0f}\n", m.name, m.min, m.median, m.max);
+  const int valid = r.samples - r.invalid;
+  for (const auto& t : r.targets) {
+    out += fmt::format("  on {} ({}): {} of {} valid samples fit the budgets ({:.1f} %)\n", t.mcu, t.runtime, t.fits,
+                       valid, 100.0 * t.fits / valid);
+    for (const auto& m : t.metrics)
+      out += fmt::format("    {:<36}{:>14.6g}{:>14.6g}{:>14.6g}\n", m.name, m.min, m.median, m.max);
+  }
   return out;
 }
+
+namespace {
+
+nlohmann::json targets_json(const SpaceReport& r) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& t : r.targets) {
+    nlohmann::json metrics = nlohmann::json::object();
+    for (const auto& m : t.metrics) metrics[m.name] = {{"min", m.min}, {"median", m.median}, {"max", m.max}};
+    list.push_back({{"mcu", t.mcu}, {"runtime", t.runtime}, {"fits", t.fits}, {"metrics", metrics}});
+  }
+  return list;
+}
+
+}  // namespace
 
 nlohmann::json space_report_json(const SpaceReport& r) {
   nlohmann::json metrics = nlohmann::json::object();
@@ -116,7 +162,8 @@ nlohmann::json space_report_json(const SpaceReport& r) {
           {"distinct", r.distinct},
           {"invalid", r.invalid},
           {"seed", r.seed},
-          {"metrics", metrics}};
+          {"metrics", metrics},
+          {"targets", targets_json(r)}};
 }
 
 void require_empty_folder(const std::string& dir) {

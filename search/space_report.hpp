@@ -23,6 +23,14 @@ struct MetricRange {
   double min = 0, median = 0, max = 0;
 };
 
+/// The sampled networks' costs on one target, and how many fit its budgets.
+struct TargetSpaceStats {
+  std::string mcu;
+  std::string runtime;
+  int fits = 0;  ///< valid samples within every budget of the target
+  std::vector<MetricRange> metrics;
+};
+
 struct SpaceReport {
   std::string name;
   TensorShape data_shape;
@@ -36,10 +44,12 @@ struct SpaceReport {
   std::string first_invalid;  ///< the first such problem
   uint64_t seed = 0;
   std::vector<MetricRange> metrics;
+  std::vector<TargetSpaceStats> targets;
 };
 
-/// Decodes `samples` uniform samples drawn with `seed`.
-SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed);
+/// Decodes `samples` uniform samples drawn with `seed`, and costs each on `targets`.
+SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed,
+                         const std::vector<TargetConfig>& targets = {});
 std::string format_space_report(const SpaceReport& report);
 nlohmann::json space_report_json(const SpaceReport& report);
 

@@ -345,6 +345,7 @@ TEST_SUITE("space_config") {
       CHECK(contains(r.out, "over 200 uniform samples"));
       CHECK(contains(r.out, "parameters"));
       CHECK(contains(r.out, "MACs"));
+      CHECK(contains(r.out, "valid samples fit the budgets"));  // one line per target
     }
   }
 
@@ -364,6 +365,13 @@ TEST_SUITE("space_config") {
       CHECK(params["min"].get<double>() > 0);
       CHECK(params["min"].get<double>() <= params["median"].get<double>());
       CHECK(params["median"].get<double>() <= params["max"].get<double>());
+      // Per target: costs under its runtime, and how many samples fit.
+      REQUIRE(report["targets"].size() >= 1);
+      for (const auto& t : report["targets"]) {
+        CHECK(t["fits"].get<int>() >= 0);
+        CHECK(t["fits"].get<int>() <= 200);
+        CHECK(t["metrics"]["latency (ms)"]["min"].get<double>() > 0);
+      }
     }
   }
 
