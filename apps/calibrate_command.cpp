@@ -1,6 +1,7 @@
 // This file implements `nas-run calibrate` (see calibrate_command.hpp).
 #include "apps/calibrate_command.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -30,7 +31,7 @@ void print_coefficients(const CalibrationResult& r) {
     const double p = r.prior[size_t(j)], c = r.cycles[size_t(j)];
     const std::string ratio = p > 0 ? fmt::format("{:.3f}", c / p) : "-";
     std::printf("%-18s %14.6g %14.6g %8s  %s\n", names[size_t(j)], p, c, ratio.c_str(),
-                r.has_data[size_t(j)] ? "fitted" : "no data (prior kept)");
+                r.has_data[size_t(j)] ? "fitted" : "no data (scaled prior)");
   }
 }
 
@@ -71,9 +72,12 @@ CLI::App* add_calibrate_subcommand(CLI::App& app, CalibrateOptions& o) {
 }
 
 int run_calibrate_command(const CalibrateOptions& o) {
+  // CLI11's range check lets NaN through.
+  if (!std::isfinite(o.prior_weight))
+    throw UserError("--prior-weight: expected a number in [0, 1000000], found " + std::to_string(o.prior_weight));
   const McuSpec mcu = board(o.mcu);
   const RuntimeProfile profile = resolve_runtime_profile(o.profile, "", "command line", "--profile");
-  const LatencyCoefficients* prior = profile.latency_for(mcu.core);
+  const LatencyCoefficients* prior = profile.latency_for(latency_family(mcu));
   if (!prior)
     throw UserError("runtime profile " + profile.name + " has no latency coefficients for " + mcu.core +
                     " to start the fit from");

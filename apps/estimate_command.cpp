@@ -33,8 +33,12 @@ std::vector<McuSpec> selected_boards(const EstimateOptions& o) {
   McuDatabase db = McuDatabase::builtin();
   if (!o.mcu_file.empty()) {
     const McuDatabase extra = McuDatabase::from_json(read_json_file(o.mcu_file), o.mcu_file);
-    for (size_t i = 0; i < extra.all().size(); ++i)
+    for (size_t i = 0; i < extra.all().size(); ++i) {
+      if (extra.all()[i].name == "all")
+        throw ConfigError(o.mcu_file, pointer_index("/mcus", i) + "/name", "a board name other than \"all\" (--mcu all)",
+                          "\"all\"");
       db.add(extra.all()[i], o.mcu_file, pointer_index("/mcus", i));
+    }
   }
   if (o.mcu == "all") return db.all();
   const McuSpec* m = db.find(o.mcu);
@@ -62,6 +66,8 @@ void print_totals(const CostReport& r, const CostTarget& t, const Fit& fit) {
   if (r.order_searched)
     std::printf(" (order searched over %lld states; listed order: arena %lld B)", (long long)r.order_states,
                 (long long)r.listed_order_arena);
+  else if (r.order_states > 0)
+    std::printf(" (order search gave up after %lld states: listed order)", (long long)r.order_states);
   std::printf("\n  latency %.3f ms (%.0f cycles at %g MHz)", e.latency_ms, e.cycles, t.mcu.clock_mhz);
   if (e.energy_uj >= 0) std::printf(", energy %.1f uJ at %g mW", e.energy_uj, t.mcu.active_power_mw);
   else std::printf(", energy unknown (no active power for this board)");
@@ -88,37 +94,25 @@ CostTarget target_for(const McuSpec& mcu, const RuntimeProfile& profile, const E
   return CostTarget::make(mcu, profile, &c);
 }
 
-}  // namespace
+using Estimates = std::vector<std::pair<CostTarget, CostReport>>;
 
-int run_estimate_command(const EstimateOptions& o) {
-  const Architecture arch = load_architecture(o.arch_path);
-  const RuntimeProfile profile = resolve_runtime_profile(o.profile, "", "--profile", "");
-  // A calibration is for one core family, so it goes with one board.
-  if (!o.calibration.empty() && o.mcu == "all")
-    throw UserError("--calibration: expected one --mcu NAME (a calibration holds one core family's coefficients)");
-  std::vector<std::pair<CostTarget, CostReport>> all;
-  std::vector<std::string> skipped;
-  for (const McuSpec& mcu : selected_boards(o)) {
-    if (o.mcu == "all" && !profile.latency_for(mcu.core)) {
-      skipped.push_back(mcu.name + " (" + mcu.core + ")");
-      continue;
-    }
-    CostTarget t = target_for(mcu, profile, o);
-    CostReport r = cost_report(arch, t);
-    all.emplace_back(std::move(t), std::move(r));
+void print_json(const Architecture& arch, const RuntimeProfile& profile, const Estimates& all,
+                const std::vector<std::string>& skipped) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [t, r] : all) {
+    nlohmann::json j = cost_report_json(r, t);
+    const Fit fit = fit_of(r.totals, t.mcu);
+    j["fits"] = {{"sram_kb", t.mcu.sram_kb}, {"flash_kb", t.mcu.flash_kb},        {"ram", fit.fits_ram},
+                 {"flash", fit.fits_flash},  {"ram_margin_kb", fit.ram_margin_kb}, {"flash_margin_kb", fit.flash_margin_kb}};
+    out.push_back(std::move(j));
   }
-  if (o.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& [t, r] : all) {
-      nlohmann::json j = cost_report_json(r, t);
-      const Fit fit = fit_of(r.totals, t.mcu);
-      j["fits"] = {{"sram_kb", t.mcu.sram_kb}, {"flash_kb", t.mcu.flash_kb}, {"ram", fit.fits_ram},
-                   {"flash", fit.fits_flash}, {"ram_margin_kb", fit.ram_margin_kb}, {"flash_margin_kb", fit.flash_margin_kb}};
-      out.push_back(std::move(j));
-    }
-    std::cout << nlohmann::json{{"arch", arch.name()}, {"profile", profile.name}, {"targets", out}}.dump(2) << "\n";
-    return 0;
-  }
+  std::cout << nlohmann::json{{"arch", arch.name()}, {"profile", profile.name}, {"targets", out}, {"skipped", skipped}}
+                   .dump(2)
+            << "\n";
+}
+
+void print_tables(const Architecture& arch, const RuntimeProfile& profile, const Estimates& all,
+                  const std::vector<std::string>& skipped) {
   std::printf("%s under %s: %lld params, %lld MACs\n", arch.name().c_str(), profile.name.c_str(),
               (long long)arch.total_params(), (long long)arch.total_macs());
   for (const auto& [t, r] : all) {
@@ -130,6 +124,29 @@ int run_estimate_command(const EstimateOptions& o) {
   if (all.size() > 1) print_summary(all);
   for (const auto& name : skipped)
     std::printf("skipped %s: profile %s has no latency coefficients for its core\n", name.c_str(), profile.name.c_str());
+}
+
+}  // namespace
+
+int run_estimate_command(const EstimateOptions& o) {
+  const Architecture arch = load_architecture(o.arch_path);
+  const RuntimeProfile profile = resolve_runtime_profile(o.profile, "", "command line", "--profile");
+  // A calibration is for one core family, so it goes with one board.
+  if (!o.calibration.empty() && o.mcu == "all")
+    throw UserError("--calibration: expected one --mcu NAME (a calibration holds one core family's coefficients)");
+  Estimates all;
+  std::vector<std::string> skipped;
+  for (const McuSpec& mcu : selected_boards(o)) {
+    if (o.mcu == "all" && !profile.latency_for(latency_family(mcu))) {
+      skipped.push_back(mcu.name + " (" + mcu.core + ")");
+      continue;
+    }
+    CostTarget t = target_for(mcu, profile, o);
+    CostReport r = cost_report(arch, t);
+    all.emplace_back(std::move(t), std::move(r));
+  }
+  if (o.json) print_json(arch, profile, all, skipped);
+  else print_tables(arch, profile, all, skipped);
   return 0;
 }
 

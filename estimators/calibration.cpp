@@ -81,12 +81,18 @@ bool is_mac_feature(int j) {
   return j == kConvMacs || j == kPointwiseMacs || j == kDepthwiseMacs || j == kDenseMacs;
 }
 
+LatencyVector at_least_floor(LatencyVector x, double min_cycles_per_mac) {
+  for (int j = 0; j < kLatencyFeatureCount; ++j)
+    if (is_mac_feature(j)) x[size_t(j)] = std::max(x[size_t(j)], min_cycles_per_mac);
+  return x;
+}
+
 LatencyVector fit_rows(const std::vector<CalibrationSample>& samples, const std::vector<size_t>& rows,
                        const LatencyVector& unscaled_prior, double prior_weight, double min_cycles_per_mac) {
   const LatencyVector prior = scaled_prior(samples, rows, unscaled_prior);
   LatencyVector x = prior;
   const FitColumns c = choose_columns(samples, rows, prior);
-  if (c.features.empty()) return x;
+  if (c.features.empty()) return at_least_floor(x, min_cycles_per_mac);
   const Eigen::Index n = Eigen::Index(c.features.size());
   const Eigen::Index m = Eigen::Index(rows.size()) + (prior_weight > 0 ? n : 0);
   Eigen::MatrixXd a = Eigen::MatrixXd::Zero(m, n);  // relative features, scaled (m x n)
@@ -111,7 +117,8 @@ LatencyVector fit_rows(const std::vector<CalibrationSample>& samples, const std:
   const NnlsResult solved = nnls(a, b - a * floor);
   for (Eigen::Index k = 0; k < n; ++k)
     x[size_t(c.features[size_t(k)])] = (floor(k) + solved.x(k)) * c.scale[size_t(k)];
-  return x;
+  // Coefficients without data keep the scaled prior, which may sit below the core's limit.
+  return at_least_floor(x, min_cycles_per_mac);
 }
 
 double percentile(std::vector<double> values, double q) {

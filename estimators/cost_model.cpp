@@ -2,6 +2,7 @@
 #include "estimators/cost_model.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "estimators/deploy_graph.hpp"
 #include "estimators/schedule_search.hpp"
@@ -13,11 +14,11 @@ CostTarget CostTarget::make(const McuSpec& mcu, const RuntimeProfile& profile, c
   CostTarget t{mcu, profile, {}};
   if (calibration) {
     t.latency = *calibration;
-  } else if (const LatencyCoefficients* c = profile.latency_for(mcu.core)) {
+  } else if (const LatencyCoefficients* c = profile.latency_for(latency_family(mcu))) {
     t.latency = *c;
   } else {
-    throw UserError("runtime profile " + profile.name + " has no latency coefficients for " + mcu.core + " (board " +
-                    mcu.name + "); calibrate them with nas-run calibrate and pass the file");
+    throw UserError("runtime profile " + profile.name + " has no latency coefficients for " + latency_family(mcu) +
+                    " (board " + mcu.name + "); calibrate them with nas-run calibrate and pass the file");
   }
   return t;
 }
@@ -58,16 +59,22 @@ RamBreakdown ram_beyond_arena(const DeployGraph& g, const RuntimeProfile& p) {
 // greedy placement happens to fragment it more than the listed order.
 struct BestPlan {
   MemoryPlan plan;
-  bool searched = false;
+  bool searched = false;    ///< the order search ran and finished
   int64_t states = 0;
   int64_t listed_arena = 0;
 };
 
-BestPlan best_plan(const DeployGraph& g, const std::vector<int64_t>& scratch, const InPlaceRules& rules) {
-  const ScheduleSearchResult found = min_peak_schedule(g, scratch);
-  BestPlan best{plan_memory(g, found.order, scratch, rules), found.states > 0, found.states, 0};
+// The search filters every sample and must stay fast: it gives up sooner than a report,
+// which may take a tenth of a second for a very wide graph.
+constexpr int64_t kFilterSearchStates = 2000;
+constexpr int64_t kReportSearchStates = 100000;
+
+BestPlan best_plan(const DeployGraph& g, const std::vector<int64_t>& scratch, const InPlaceRules& rules,
+                   int64_t max_states) {
+  const ScheduleSearchResult found = min_peak_schedule(g, scratch, max_states);
+  BestPlan best{plan_memory(g, found.order, scratch, rules), found.states > 0 && found.exhaustive, found.states, 0};
   best.listed_arena = best.plan.arena_bytes;
-  if (best.searched) {
+  if (best.searched && !std::is_sorted(found.order.begin(), found.order.end())) {
     MemoryPlan listed = plan_memory(g, listed_schedule(g, scratch).order, scratch, rules);
     best.listed_arena = listed.arena_bytes;
     if (listed.arena_bytes < best.plan.arena_bytes) best.plan = std::move(listed);
@@ -96,15 +103,15 @@ CostEstimate finish_estimate(const DeployGraph& g, const CostTarget& t, int64_t 
 
 CostEstimate estimate_costs(const Architecture& arch, const CostTarget& t) {
   const DeployGraph g(arch);
-  const auto scratch = scratch_sizes(g, t.profile.scratch_for(t.mcu.core));
-  const BestPlan best = best_plan(g, scratch, t.profile.in_place);
+  const auto scratch = scratch_sizes(g, t.profile.scratch_for(latency_family(t.mcu)));
+  const BestPlan best = best_plan(g, scratch, t.profile.in_place, kFilterSearchStates);
   return finish_estimate(g, t, best.plan.arena_bytes);
 }
 
 CostReport cost_report(const Architecture& arch, const CostTarget& t) {
   const DeployGraph g(arch);
-  const auto scratch = scratch_sizes(g, t.profile.scratch_for(t.mcu.core));
-  BestPlan best = best_plan(g, scratch, t.profile.in_place);
+  const auto scratch = scratch_sizes(g, t.profile.scratch_for(latency_family(t.mcu)));
+  BestPlan best = best_plan(g, scratch, t.profile.in_place, kReportSearchStates);
   CostReport r;
   r.totals = finish_estimate(g, t, best.plan.arena_bytes);
   r.order_searched = best.searched;

@@ -80,8 +80,8 @@ struct CostReport {
   std::vector<OpCostRow> ops;  ///< in schedule order
   MemoryPlan plan;
   std::vector<std::string> tensor_labels;  ///< label of each deploy tensor ("input", producer op label)
-  bool order_searched = false;  ///< the graph has several orders and the search ran
-  int64_t order_states = 0;
+  bool order_searched = false;  ///< the graph has several orders and the search finished
+  int64_t order_states = 0;     ///< > 0 with order_searched false: it gave up, listed order used
   int64_t listed_order_arena = 0;  ///< arena of the listed order, to show what the search saved
 };
 

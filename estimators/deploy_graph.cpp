@@ -33,8 +33,8 @@ bool is_mac_kind(DeployKind k) {
 DeployKind kind_of(const Layer& l) {
   switch (l.op) {
     case OpKind::kConv2D:
-      return l.kernel_h == 1 && l.kernel_w == 1 && l.stride_h == 1 && l.stride_w == 1 ? DeployKind::kPointwiseConv
-                                                                                     : DeployKind::kConv;
+      // CMSIS-NN runs every 1x1 convolution without an im2col buffer (arm_convolve_1x1_s8).
+      return l.kernel_h == 1 && l.kernel_w == 1 ? DeployKind::kPointwiseConv : DeployKind::kConv;
     case OpKind::kDepthwiseConv2D: return DeployKind::kDepthwiseConv;
     case OpKind::kDense: return DeployKind::kDense;
     case OpKind::kAvgPool2D:
@@ -94,7 +94,10 @@ bool DeployGraph::try_fuse(const Architecture& arch, size_t i, std::vector<int>&
   const bool activated = last == OpKind::kReLU || last == OpKind::kReLU6;
   if (activated) return false;
   if (is_bn && (!is_mac_kind(op.kind) || op.last_layer != op.first_layer)) return false;
-  if (is_act && (op.kind == DeployKind::kReshape || op.kind == DeployKind::kSoftmax)) return false;
+  // TF Lite has no fused activation on RESHAPE, SOFTMAX or MEAN (global average pooling).
+  if (is_act && (op.kind == DeployKind::kReshape || op.kind == DeployKind::kSoftmax ||
+                 op.kind == DeployKind::kGlobalPool))
+    return false;
   op.last_layer = int(i);
   tensor_of_layer[i] = op.output;
   return true;
@@ -117,6 +120,7 @@ void DeployGraph::add_op(const Architecture& arch, size_t i, std::vector<int>& t
     op.kernel_h = l.kernel_h;
     op.kernel_w = l.kernel_w;
   }
+  op.average = l.op == OpKind::kAvgPool2D;
   op.macs = arch.stats(i).macs;
   op.output_bytes = l.output_shape.elements();
   set_parameters(op, l);

@@ -16,7 +16,7 @@ namespace hwnas {
 /// What a runtime kernel does, at the granularity the cost models price.
 enum class DeployKind {
   kConv,           ///< conv2d with a kernel larger than 1x1 (or strided): im2col + GEMM
-  kPointwiseConv,  ///< 1x1, stride 1 conv2d: a plain GEMM, no im2col
+  kPointwiseConv,  ///< 1x1 conv2d (any stride): a plain GEMM over the sampled pixels, no im2col
   kDepthwiseConv,
   kDense,
   kPool,           ///< avg/max pool with a window
@@ -48,6 +48,7 @@ struct DeployOp {
   TensorShape in_shape;     ///< first input
   TensorShape out_shape;
   int kernel_h = 1, kernel_w = 1;
+  bool average = false;  ///< kPool: average (CMSIS-NN needs a sum buffer) rather than max
   int64_t macs = 0;
   int64_t weights = 0;           ///< int8 weight values (flash)
   int64_t biases = 0;            ///< int32 biases (flash); one per output channel of MAC ops

@@ -19,6 +19,10 @@ std::string known_cores_list() {
   return out;
 }
 
+std::string latency_family(const McuSpec& mcu) {
+  return mcu.core == "cortex-m33" && !mcu.dsp ? "cortex-m3" : mcu.core;
+}
+
 McuSpec mcu_from_json(const nlohmann::json& value, const std::string& file, const std::string& pointer) {
   JsonReader r(value, file, pointer);
   McuSpec m;
@@ -30,6 +34,11 @@ McuSpec mcu_from_json(const nlohmann::json& value, const std::string& file, cons
   m.flash_kb = r.get_double("flash_kb", 1, 1 << 24);
   m.fpu = r.get_enum("fpu", {"none", "sp", "dp"});
   m.dsp = r.get_bool("dsp");
+  // The DSP extension is part of these cores, absent from those, optional only on the M33.
+  if (m.dsp != true && (m.core == "cortex-m4" || m.core == "cortex-m7" || m.core == "cortex-m55"))
+    r.fail("dsp", "true (every " + m.core + " has the DSP extension)");
+  if (m.dsp && (m.core == "cortex-m0plus" || m.core == "cortex-m3"))
+    r.fail("dsp", "false (" + m.core + " has no DSP extension)");
   m.helium = r.get_bool_or("helium", false);
   if (m.helium && m.core != "cortex-m55") r.fail("helium", "false (only cortex-m55 boards have Helium here)");
   m.flash_wait_states = int(r.get_int_or("flash_wait_states", 0, 0, 64));

@@ -29,6 +29,10 @@ struct McuSpec {
 const std::vector<std::string>& known_cores();
 /// "cortex-m0plus, cortex-m3, ..." for error messages.
 std::string known_cores_list();
+/// The core family whose cost coefficients and scratch rules apply: the core itself, except
+/// a Cortex-M33 built without the (optional) DSP extension, which runs the same non-SIMD
+/// kernels as a Cortex-M3.
+std::string latency_family(const McuSpec& mcu);
 /// One board read strictly from JSON (used for the database and for boards a config adds).
 McuSpec mcu_from_json(const nlohmann::json& value, const std::string& file, const std::string& pointer);
 

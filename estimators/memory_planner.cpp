@@ -63,20 +63,29 @@ bool is_elementwise(DeployKind k) {
   return k == DeployKind::kAdd || k == DeployKind::kActivation || k == DeployKind::kScale;
 }
 
-// Joins each op's output with an input it may overwrite under `rules`.
-void join_aliases(const DeployGraph& g, const std::vector<int>& step_of_op, const std::vector<int>& last_use,
+// Joins each op's output with an input it may overwrite under `rules`. Reshape aliases come
+// first (they hold whatever the lifetimes); an element-wise op may then take over an input's
+// buffer only if every tensor sharing that buffer dies at this op.
+void join_aliases(const DeployGraph& g, const std::vector<int>& schedule, const std::vector<int>& last_use,
                   const InPlaceRules& rules, AliasGroups& groups) {
-  for (size_t o = 0; o < g.ops().size(); ++o) {
-    const DeployOp& op = g.ops()[o];
-    if (op.kind == DeployKind::kReshape && rules.reshape_in_place) {
-      groups.join(op.inputs[0], op.output);
-    } else if (is_elementwise(op.kind) && rules.elementwise_in_place) {
-      for (int t : op.inputs)
-        if (last_use[size_t(t)] == step_of_op[o] && g.tensors()[size_t(t)].bytes == op.output_bytes &&
-            t != g.output_tensor()) {
-          groups.join(t, op.output);
-          break;
-        }
+  if (rules.reshape_in_place)
+    for (const auto& op : g.ops())
+      if (op.kind == DeployKind::kReshape) groups.join(op.inputs[0], op.output);
+  if (!rules.elementwise_in_place) return;
+  std::vector<int> group_last(last_use.size(), -1);  // by group root
+  for (size_t t = 0; t < last_use.size(); ++t) {
+    int& last = group_last[size_t(groups.find(int(t)))];
+    last = std::max(last, last_use[t]);
+  }
+  for (size_t step = 0; step < schedule.size(); ++step) {
+    const DeployOp& op = g.ops()[size_t(schedule[step])];
+    if (!is_elementwise(op.kind)) continue;
+    for (int t : op.inputs) {
+      const int root = groups.find(t);
+      if (group_last[size_t(root)] != int(step) || g.tensors()[size_t(t)].bytes != op.output_bytes) continue;
+      groups.join(t, op.output);
+      group_last[size_t(groups.find(t))] = std::max(int(step), last_use[size_t(op.output)]);
+      break;
     }
   }
 }
@@ -100,7 +109,7 @@ MemoryPlan plan_memory(const DeployGraph& g, const std::vector<int>& schedule, c
   last_use[size_t(g.output_tensor())] = last_step;  // the caller reads the output after the last op
 
   AliasGroups groups(tensors.size());
-  join_aliases(g, step_of_op, last_use, rules, groups);
+  join_aliases(g, schedule, last_use, rules, groups);
 
   MemoryPlan plan;
   plan.schedule = schedule;

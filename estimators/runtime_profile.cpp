@@ -35,8 +35,10 @@ std::vector<int64_t> scratch_sizes(const DeployGraph& graph, const ScratchRule& 
     double bytes = 0;
     switch (op.kind) {
       case DeployKind::kConv: bytes = rule.conv_per_patch_element * patch; break;
-      case DeployKind::kDepthwiseConv: bytes = rule.depthwise_per_patch_element * patch; break;
-      case DeployKind::kPool: bytes = rule.pool_per_channel * op.in_shape.c; break;
+      case DeployKind::kDepthwiseConv:  // the optimised kernel (and its buffer) needs a multiplier of 1
+        bytes = op.out_shape.c == op.in_shape.c ? rule.depthwise_per_patch_element * patch : 0;
+        break;
+      case DeployKind::kPool: bytes = op.average ? rule.pool_per_channel * op.in_shape.c : 0; break;
       case DeployKind::kDense: bytes = rule.dense_per_output * op.out_shape.c; break;
       default: break;
     }

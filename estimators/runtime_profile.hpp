@@ -23,8 +23,8 @@ namespace hwnas {
 /// Scratch bytes an op asks the arena for while it runs (e.g. CMSIS-NN's im2col buffer).
 struct ScratchRule {
   double conv_per_patch_element = 0;       ///< x kh*kw*cin, im2col convolutions
-  double depthwise_per_patch_element = 0;  ///< x kh*kw*cin
-  double pool_per_channel = 0;             ///< x channels, windowed average pooling
+  double depthwise_per_patch_element = 0;  ///< x kh*kw*cin, depth multiplier 1 only
+  double pool_per_channel = 0;             ///< x channels, windowed average pooling (max pooling needs none)
   double dense_per_output = 0;             ///< x output units
 };
 

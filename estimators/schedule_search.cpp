@@ -23,30 +23,48 @@ struct OpSetHash {
 bool contains(const OpSet& s, int op) { return (s[size_t(op) / 64] >> (size_t(op) % 64)) & 1u; }
 void insert(OpSet& s, int op) { s[size_t(op) / 64] |= uint64_t(1) << (size_t(op) % 64); }
 
-// Bytes freed after `op` runs from `done`: its inputs whose every other consumer already ran
-// (the graph output is never freed).
-int64_t freed_after(const DeployGraph& g, const OpSet& done, int op) {
-  int64_t freed = 0;
-  const auto& ins = g.ops()[size_t(op)].inputs;
-  for (size_t k = 0; k < ins.size(); ++k) {
-    const int t = ins[k];
-    if (std::find(ins.begin(), ins.begin() + long(k), t) != ins.begin() + long(k)) continue;  // same tensor twice
-    if (t == g.output_tensor()) continue;
-    bool last = true;
-    for (int c : g.tensors()[size_t(t)].consumers)
-      if (c != op && !contains(done, c)) last = false;
-    if (last) freed += g.tensors()[size_t(t)].bytes;
-  }
-  return freed;
-}
-
-bool ready(const DeployGraph& g, const OpSet& done, int op) {
-  for (int t : g.ops()[size_t(op)].inputs) {
-    const int producer = g.tensors()[size_t(t)].producer;
-    if (producer >= 0 && !contains(done, producer)) return false;
-  }
+bool subset_of(const OpSet& a, const OpSet& b) {  // a ⊆ b
+  for (size_t w = 0; w < a.size(); ++w)
+    if (a[w] & ~b[w]) return false;
   return true;
 }
+
+// Per op, as bit sets so that the DP's inner checks are a few word operations: the ops it
+// needs done first, and for each distinct input tensor (not the graph output) its bytes and
+// the set of its consumers.
+struct OpSets {
+  std::vector<OpSet> needs;
+  struct Input {
+    int64_t bytes;
+    OpSet consumers;
+  };
+  std::vector<std::vector<Input>> inputs;
+
+  explicit OpSets(const DeployGraph& g) : needs(g.ops().size()), inputs(g.ops().size()) {
+    for (size_t o = 0; o < g.ops().size(); ++o) {
+      std::vector<int> seen;
+      for (int t : g.ops()[o].inputs) {
+        const DeployTensor& tensor = g.tensors()[size_t(t)];
+        if (tensor.producer >= 0) insert(needs[o], tensor.producer);
+        if (t == g.output_tensor() || std::find(seen.begin(), seen.end(), t) != seen.end()) continue;
+        seen.push_back(t);
+        Input in{tensor.bytes, {}};
+        for (int c : tensor.consumers) insert(in.consumers, c);
+        inputs[o].push_back(in);
+      }
+    }
+  }
+
+  // Bytes freed after `op` runs from `done`: inputs whose every consumer has then run.
+  int64_t freed_after(const OpSet& done, int op) const {
+    OpSet after = done;
+    insert(after, op);
+    int64_t freed = 0;
+    for (const auto& in : inputs[size_t(op)])
+      if (subset_of(in.consumers, after)) freed += in.bytes;
+    return freed;
+  }
+};
 
 struct State {
   int64_t peak = 0;  ///< best peak to reach this state
@@ -92,7 +110,9 @@ ScheduleSearchResult min_peak_schedule(const DeployGraph& g, const std::vector<i
     r.exhaustive = n <= kMaxOps;
     return r;
   }
+  const OpSets sets(g);
   std::unordered_map<OpSet, State, OpSetHash> states;
+  states.reserve(size_t(std::min<int64_t>(max_states, 4096)));
   std::vector<OpSet> layer{OpSet{}};
   states[OpSet{}] = State{0, g.tensors()[0].bytes, {}, -1};
   for (size_t step = 0; step < n; ++step) {
@@ -100,7 +120,7 @@ ScheduleSearchResult min_peak_schedule(const DeployGraph& g, const std::vector<i
     for (const OpSet& s : layer) {
       const State cur = states.at(s);
       for (size_t o = 0; o < n; ++o) {
-        if (contains(s, int(o)) || !ready(g, s, int(o))) continue;
+        if (contains(s, int(o)) || !subset_of(sets.needs[o], s)) continue;
         const int64_t out = g.ops()[o].output_bytes;
         const int64_t peak = std::max(cur.peak, cur.live + out + scratch[o]);
         OpSet t = s;
@@ -108,7 +128,7 @@ ScheduleSearchResult min_peak_schedule(const DeployGraph& g, const std::vector<i
         auto [it, fresh] = states.try_emplace(t);
         if (fresh) {
           next.push_back(t);
-          it->second.live = cur.live + out - freed_after(g, s, int(o));
+          it->second.live = cur.live + out - sets.freed_after(s, int(o));
         }
         if (fresh || peak < it->second.peak) {
           it->second.peak = peak;

@@ -82,8 +82,8 @@ TargetConfig parse_target(JsonReader& r, const McuDatabase& db, const fs::path& 
     const LatencyCoefficients c = read_calibration_file(path.string(), profile, *mcu);
     t.cost = CostTarget::make(*mcu, profile, &c);
   } else {
-    if (!profile.latency_for(mcu->core))
-      r.fail("runtime", "a profile with latency coefficients for " + mcu->core + " (or a \"calibration\" file)");
+    if (!profile.latency_for(latency_family(*mcu)))
+      r.fail("runtime", "a profile with latency coefficients for " + latency_family(*mcu) + " (or a \"calibration\" file)");
     t.cost = CostTarget::make(*mcu, profile);
   }
   t.max_ram_kb = r.get_double_or("max_ram_kb", mcu->sram_kb, 0.001, mcu->sram_kb);

@@ -179,7 +179,7 @@ TEST_SUITE("architecture") {
     CHECK(a.stats(0).macs == 4 * 4 * 12 * 9);
   }
 
-  TEST_CASE("pools keep the channels; global_avg_pool leaves [1, 1, C]") {
+  TEST_CASE("pools keep the channels, and global_avg_pool leaves [1, 1, C]") {
     for (OpKind op : {OpKind::kAvgPool2D, OpKind::kMaxPool2D}) {
       CAPTURE(op_name(op));
       CHECK(infer({7, 7, 5}, windowed("p", op, 2, 2, 2, 2, Padding::kValid)) ==

@@ -1,6 +1,6 @@
-// Tests of the flash, RAM, latency and energy model: the reference architectures against
-// hand calculations written out below, the MCU database, runtime profiles, and nas-run
-// estimate on every shipped architecture and board.
+// This file implements the tests of the flash, RAM, latency and energy model: the reference
+// architectures against hand calculations written out below, the MCU database, runtime
+// profiles, and nas-run estimate on every shipped architecture and board.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -67,7 +67,35 @@ TEST_SUITE("cost_model") {
     CHECK(e.ram.total() == 768 + (10 * 64 + 11 * 16 + channels * 8) + 2048 + 2048);
   }
 
-  TEST_CASE("latency is the features times the core's coefficients; energy is latency x power") {
+  TEST_CASE("ResNet-8 under tflm-cmsis-nn: the residual keeps the stack input alive") {
+    const CostEstimate e = estimate("configs/archs/resnet8.json", "STM32F746", "tflm-cmsis-nn");
+    // Weights: conv1 3*3*3*16, stack1 2 x 3*3*16*16, stack2 3*3*16*32 + 3*3*32*32 + 1x1 16*32,
+    // stack3 3*3*32*64 + 3*3*64*64 + 1x1 32*64, dense 64*10.
+    CHECK(e.flash.weights == 432 + 2 * 2304 + 4608 + 9216 + 512 + 18432 + 36864 + 2048 + 640);
+    const int64_t channels = 16 + 2 * 16 + 3 * 32 + 3 * 64 + 10;  // output channels of the 10 MAC ops
+    CHECK(e.flash.biases == 4 * channels);
+    CHECK(e.flash.quant_params == 24 * channels);
+    // 16 ops (10 MAC ops, 3 adds, avg pool, flatten, softmax), 17 tensors.
+    CHECK(e.flash.model_metadata == 1000 + 16 * 200 + 17 * 120);
+    CHECK(e.flash.kernel_code == 6000 + 3000 + 2500 + 2500 + 600 + 2500 + 2000);
+    // Peak while stack1_conv2 runs: conv1's output (read again by the add), stack1_conv1's
+    // output, stack1_conv2's output (3 x 32*32*16) and its im2col buffer (4 * 3*3*16).
+    CHECK(e.ram.arena == 3 * 32 * 32 * 16 + 4 * 3 * 3 * 16);
+    CHECK(e.ram.persistent == 16 * 64 + 17 * 16 + channels * 8);
+  }
+
+  TEST_CASE("MobileNetV2 under tflm-cmsis-nn: weights from Keras' total, peak at the first strided block") {
+    const CostEstimate e = estimate("configs/archs/mobilenet_v2.json", "STM32H743", "tflm-cmsis-nn");
+    // Keras counts 3,538,984 parameters: weights, the classifier's 1000 biases, and 4 per
+    // channel for 17,056 batch-norm channels, which fold into one int32 bias each.
+    CHECK(e.flash.weights == 3538984 - 1000 - 4 * 17056);
+    CHECK(e.flash.biases == 4 * (17056 + 1000));
+    // Block 1 expands 112x112x16 to 112x112x96; its 3x3 stride-2 depthwise then writes
+    // 56x56x96 while reading it, with a 2 * 3*3*96 B buffer.
+    CHECK(e.ram.arena == 112 * 112 * 96 + 56 * 56 * 96 + 2 * 3 * 3 * 96);
+  }
+
+  TEST_CASE("latency is the features times the core's coefficients, and energy is latency x power") {
     const McuSpec board = *McuDatabase::builtin().find("STM32F446");
     const RuntimeProfile& profile = *RuntimeProfiles::builtin().find("tflm-cmsis-nn");
     LatencyCoefficients only_macs;
@@ -137,7 +165,7 @@ TEST_SUITE("estimate_command") {
     CHECK(test::contains(r.output, "fits SRAM (256 KiB): yes, margin"));
   }
 
-  TEST_CASE("users add boards from a file; bad input is one line and exit 2") {
+  TEST_CASE("users add boards from a file, and bad input is one line and exit 2") {
     test::TempDir dir;
     test::write_text(dir.file("boards.json"), R"({"mcus": [{"name": "MyBoard", "core": "cortex-m4", "clock_mhz": 100,
       "sram_kb": 64, "flash_kb": 256, "fpu": "sp", "dsp": true, "datasheet": "my measurements"}]})");

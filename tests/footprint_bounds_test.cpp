@@ -7,7 +7,7 @@
 namespace hwnas::test {
 
 TEST_SUITE("footprint_bounds") {
-  TEST_CASE("chain: flash counts int8 weights and int32 biases; RAM is the largest live set of the deployed graph") {
+  TEST_CASE("chain: flash counts int8 weights and int32 biases, and RAM is the largest live set of the deployed graph") {
     // input 8x8x2 (128) -> conv 3x3x2->4 same, no bias (8x8x4 = 256) -> bn -> relu
     //   -> gap (4) -> dense 4->3 (3)
     std::vector<Layer> ls;

@@ -1,6 +1,6 @@
-// Tests of the arena planner and the operator-order search on hand-worked graphs: every
-// offset and peak below was worked out by hand (the comments show the steps), in the style
-// of TF Lite Micro's greedy_memory_planner_test.
+// This file implements the tests of the arena planner and the operator-order search on
+// hand-worked graphs: every offset and peak below was worked out by hand (the comments show
+// the steps), in the style of TF Lite Micro's greedy_memory_planner_test.
 #include <doctest/doctest.h>
 
 #include "estimators/deploy_graph.hpp"
@@ -104,10 +104,33 @@ TEST_SUITE("memory_planner") {
     CHECK(plan.live_peak_bytes == 384);
 
     // In place: add overwrites the block input (its last use), so they share a buffer [0,3];
-    // the peak is still three tensors, at c2.
+    // the peak is still three tensors, at c2. {input, add} -> 0; c1 -> 128; c2 -> 256;
+    // gap [3,4] collides with {input, add} only -> 128; fc [4,4] collides with gap -> 0.
     const MemoryPlan in_place = plan_memory(g, order.order, std::vector<int64_t>(5, 0), kAliasingRules);
     CHECK(in_place.buffers[0].tensors == std::vector<int>{0, 3});
+    CHECK(offsets_of(in_place) == std::vector<int64_t>{0, 128, 256, 128, 0});
     CHECK(in_place.arena_bytes == 384);
+  }
+
+  TEST_CASE("in place never overwrites a tensor that a reshape alias keeps alive") {
+    // a = conv [4,4,4] (64 B); f = flatten(a) aliases a; r = relu(f) may NOT overwrite f:
+    // a is still read by the add at the end. rr = reshape(r) aliases r; s = add(a, rr) may
+    // overwrite a, whose whole group {a, f} dies there.
+    Layer rr = op("rr", OpKind::kReshape, {"r"});
+    rr.target_shape = {4, 4, 4};
+    const Architecture arch("alias", {4, 4, 1},
+                            {conv("a", {"input"}, 4, 3), op("f", OpKind::kFlatten, {"a"}), op("r", OpKind::kReLU, {"f"}),
+                             rr, op("s", OpKind::kAdd, {"a", "rr"})});
+    const DeployGraph g(arch);
+    REQUIRE(g.ops().size() == 5);
+    const MemoryPlan plan = plan_memory(g, {0, 1, 2, 3, 4}, std::vector<int64_t>(5, 0), kAliasingRules);
+    // Buffers: {input} 16 B [0,0]; {a, f, s} 64 B [0,4]; {r, rr} 64 B [2,4].
+    // {a,f,s} -> 0; {r,rr} collides -> 64; input collides only with {a,f,s} -> 64.
+    REQUIRE(plan.buffers.size() == 3);
+    CHECK(plan.buffers[1].tensors == std::vector<int>{1, 2, 5});
+    CHECK(plan.buffers[2].tensors == std::vector<int>{3, 4});
+    CHECK(offsets_of(plan) == std::vector<int64_t>{64, 0, 64});
+    CHECK(plan.arena_bytes == 128);
   }
 
   TEST_CASE("two branches: the order search finds the lower peak and the planner keeps it") {

@@ -113,7 +113,7 @@ TEST_SUITE("search_e2e") {
     CHECK(read_text(run + "/run.log").find("resizing the data from 12x12") != std::string::npos);
   }
 
-  TEST_CASE("same seed gives the same history with 1 and 2 threads; another seed differs") {
+  TEST_CASE("same seed gives the same history with 1 and 2 threads, and another seed differs") {
     TempDir dir("e2e");
     REQUIRE(run_config(dir, tiny_config(dir.file("t1")), "--threads 1").exit_code == 0);
     REQUIRE(run_config(dir, tiny_config(dir.file("t2")), "--threads 2").exit_code == 0);

@@ -46,13 +46,21 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) io_fail(tmp, "cannot create");
-  write_all(fd, tmp, content);
-  if (::fsync(fd) != 0) {
+  try {
+    write_all(fd, tmp, content);
+    if (::fsync(fd) != 0) io_fail(tmp, "fsync failed");
+  } catch (...) {  // leave no half-written temporary behind
     ::close(fd);
-    io_fail(tmp, "fsync failed");
+    ::unlink(tmp.c_str());
+    throw;
   }
   ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) io_fail(path, "rename failed");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(tmp.c_str());
+    errno = error;
+    io_fail(path, "rename failed");
+  }
   fsync_directory_of(path);
 }
 
