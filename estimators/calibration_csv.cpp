@@ -238,7 +238,9 @@ void MeasurementReader::read_row(const CsvRecord& row, MeasurementSet& out) {
 }  // namespace
 
 MeasurementSet read_measurements_csv(const std::string& path, const McuSpec& mcu, const RuntimeProfile& profile) {
-  const std::vector<CsvRecord> records = parse_csv(read_text_file(path), path);
+  std::string text = read_text_file(path);
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // the UTF-8 BOM spreadsheets write
+  const std::vector<CsvRecord> records = parse_csv(text, path);
   if (records.empty()) throw UserError(path + ": empty file (a header row is required)");
   MeasurementSet set;
   set.file = path;

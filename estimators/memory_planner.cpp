@@ -92,44 +92,62 @@ void join_aliases(const DeployGraph& g, const std::vector<int>& schedule, const 
 
 }  // namespace
 
+namespace {
+
+// Steps at which each tensor is first written and last read in `step_of_op` order.
+struct Lifetimes {
+  std::vector<int> first, last;
+};
+
+Lifetimes tensor_lifetimes(const DeployGraph& g, const std::vector<int>& step_of_op) {
+  const auto& tensors = g.tensors();
+  Lifetimes l{std::vector<int>(tensors.size()), std::vector<int>(tensors.size())};
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    l.first[t] = tensors[t].producer < 0 ? 0 : step_of_op[size_t(tensors[t].producer)];
+    l.last[t] = l.first[t];
+    for (int c : tensors[t].consumers) l.last[t] = std::max(l.last[t], step_of_op[size_t(c)]);
+  }
+  l.last[size_t(g.output_tensor())] = int(step_of_op.size()) - 1;  // read by the caller after the last op
+  return l;
+}
+
+// One buffer per alias group, sized and timed to cover all its tensors, then the scratch buffers.
+std::vector<PlannedTensor> group_buffers(const DeployGraph& g, const Lifetimes& l, AliasGroups& groups,
+                                         const std::vector<int64_t>& scratch, const std::vector<int>& step_of_op) {
+  const auto& tensors = g.tensors();
+  std::vector<PlannedTensor> buffers;
+  std::vector<int> buffer_of_root(tensors.size(), -1);
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    int& b = buffer_of_root[size_t(groups.find(int(t)))];
+    if (b < 0) {
+      b = int(buffers.size());
+      buffers.push_back({{}, -1, {tensors[t].bytes, l.first[t], l.last[t], 0}});
+    }
+    PlannedTensor& pt = buffers[size_t(b)];
+    pt.tensors.push_back(int(t));
+    pt.buffer.size = std::max(pt.buffer.size, tensors[t].bytes);
+    pt.buffer.first_step = std::min(pt.buffer.first_step, l.first[t]);
+    pt.buffer.last_step = std::max(pt.buffer.last_step, l.last[t]);
+  }
+  for (size_t o = 0; o < scratch.size(); ++o)
+    if (scratch[o] > 0) buffers.push_back({{}, int(o), {scratch[o], step_of_op[o], step_of_op[o], 0}});
+  return buffers;
+}
+
+}  // namespace
+
 MemoryPlan plan_memory(const DeployGraph& g, const std::vector<int>& schedule, const std::vector<int64_t>& scratch,
                        const InPlaceRules& rules) {
   assert(schedule.size() == g.ops().size() && scratch.size() == g.ops().size());
-  const auto& tensors = g.tensors();
-  const int last_step = int(schedule.size()) - 1;
   std::vector<int> step_of_op(schedule.size());
   for (size_t s = 0; s < schedule.size(); ++s) step_of_op[size_t(schedule[s])] = int(s);
-
-  std::vector<int> first_use(tensors.size()), last_use(tensors.size());
-  for (size_t t = 0; t < tensors.size(); ++t) {
-    first_use[t] = tensors[t].producer < 0 ? 0 : step_of_op[size_t(tensors[t].producer)];
-    last_use[t] = first_use[t];
-    for (int c : tensors[t].consumers) last_use[t] = std::max(last_use[t], step_of_op[size_t(c)]);
-  }
-  last_use[size_t(g.output_tensor())] = last_step;  // the caller reads the output after the last op
-
-  AliasGroups groups(tensors.size());
-  join_aliases(g, schedule, last_use, rules, groups);
+  const Lifetimes lifetimes = tensor_lifetimes(g, step_of_op);
+  AliasGroups groups(g.tensors().size());
+  join_aliases(g, schedule, lifetimes.last, rules, groups);
 
   MemoryPlan plan;
   plan.schedule = schedule;
-  std::vector<int> buffer_of_root(tensors.size(), -1);
-  for (size_t t = 0; t < tensors.size(); ++t) {
-    const int root = groups.find(int(t));
-    int& b = buffer_of_root[size_t(root)];
-    if (b < 0) {
-      b = int(plan.buffers.size());
-      plan.buffers.push_back({{}, -1, {tensors[t].bytes, first_use[t], last_use[t], 0}});
-    }
-    PlannedTensor& pt = plan.buffers[size_t(b)];
-    pt.tensors.push_back(int(t));
-    pt.buffer.size = std::max(pt.buffer.size, tensors[t].bytes);
-    pt.buffer.first_step = std::min(pt.buffer.first_step, first_use[t]);
-    pt.buffer.last_step = std::max(pt.buffer.last_step, last_use[t]);
-  }
-  for (size_t o = 0; o < scratch.size(); ++o)
-    if (scratch[o] > 0) plan.buffers.push_back({{}, int(o), {scratch[o], step_of_op[o], step_of_op[o], 0}});
-
+  plan.buffers = group_buffers(g, lifetimes, groups, scratch, step_of_op);
   std::vector<PlanBuffer> raw;
   raw.reserve(plan.buffers.size());
   for (const auto& b : plan.buffers) raw.push_back(b.buffer);

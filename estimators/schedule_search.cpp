@@ -102,6 +102,48 @@ ScheduleSearchResult listed_schedule(const DeployGraph& g, const std::vector<int
   return r;
 }
 
+namespace {
+
+using StateMap = std::unordered_map<OpSet, State, OpSetHash>;
+
+// Expands every state of one DP layer (all states with the same number of executed ops) by
+// each ready op; returns the next layer's states.
+std::vector<OpSet> expand_layer(const DeployGraph& g, const OpSets& sets, const std::vector<int64_t>& scratch,
+                                const std::vector<OpSet>& layer, StateMap& states) {
+  std::vector<OpSet> next;
+  for (const OpSet& s : layer) {
+    const State cur = states.at(s);
+    for (size_t o = 0; o < g.ops().size(); ++o) {
+      if (contains(s, int(o)) || !subset_of(sets.needs[o], s)) continue;
+      const int64_t out = g.ops()[o].output_bytes;
+      const int64_t peak = std::max(cur.peak, cur.live + out + scratch[o]);
+      OpSet t = s;
+      insert(t, int(o));
+      auto [it, fresh] = states.try_emplace(t);
+      if (fresh) {
+        next.push_back(t);
+        it->second.live = cur.live + out - sets.freed_after(s, int(o));
+      }
+      if (fresh || peak < it->second.peak) {
+        it->second.peak = peak;
+        it->second.parent = s;
+        it->second.last_op = int(o);
+      }
+    }
+  }
+  return next;
+}
+
+// The best order, walking parent links back from the state where every op has run.
+std::vector<int> order_to(const OpSet& all_done, const StateMap& states) {
+  std::vector<int> order;
+  for (OpSet s = all_done; states.at(s).last_op >= 0; s = states.at(s).parent) order.push_back(states.at(s).last_op);
+  std::reverse(order.begin(), order.end());
+  return order;
+}
+
+}  // namespace
+
 ScheduleSearchResult min_peak_schedule(const DeployGraph& g, const std::vector<int64_t>& scratch,
                                        int64_t max_states) {
   const size_t n = g.ops().size();
@@ -111,49 +153,23 @@ ScheduleSearchResult min_peak_schedule(const DeployGraph& g, const std::vector<i
     return r;
   }
   const OpSets sets(g);
-  std::unordered_map<OpSet, State, OpSetHash> states;
+  StateMap states;
   states.reserve(size_t(std::min<int64_t>(max_states, 4096)));
   std::vector<OpSet> layer{OpSet{}};
   states[OpSet{}] = State{0, g.tensors()[0].bytes, {}, -1};
   for (size_t step = 0; step < n; ++step) {
-    std::vector<OpSet> next;
-    for (const OpSet& s : layer) {
-      const State cur = states.at(s);
-      for (size_t o = 0; o < n; ++o) {
-        if (contains(s, int(o)) || !subset_of(sets.needs[o], s)) continue;
-        const int64_t out = g.ops()[o].output_bytes;
-        const int64_t peak = std::max(cur.peak, cur.live + out + scratch[o]);
-        OpSet t = s;
-        insert(t, int(o));
-        auto [it, fresh] = states.try_emplace(t);
-        if (fresh) {
-          next.push_back(t);
-          it->second.live = cur.live + out - sets.freed_after(s, int(o));
-        }
-        if (fresh || peak < it->second.peak) {
-          it->second.peak = peak;
-          it->second.parent = s;
-          it->second.last_op = int(o);
-        }
-      }
-      if (int64_t(states.size()) > max_states) {
-        auto r = listed_schedule(g, scratch);
-        r.states = int64_t(states.size());
-        r.exhaustive = false;
-        return r;
-      }
+    layer = expand_layer(g, sets, scratch, layer, states);
+    if (int64_t(states.size()) > max_states) {  // checked per layer: a layer may overshoot the cap
+      auto r = listed_schedule(g, scratch);
+      r.states = int64_t(states.size());
+      r.exhaustive = false;
+      return r;
     }
-    layer = std::move(next);
   }
   ScheduleSearchResult r;
   r.states = int64_t(states.size());
-  OpSet s = layer.front();
-  r.live_peak_bytes = states.at(s).peak;
-  while (states.at(s).last_op >= 0) {
-    r.order.push_back(states.at(s).last_op);
-    s = states.at(s).parent;
-  }
-  std::reverse(r.order.begin(), r.order.end());
+  r.live_peak_bytes = states.at(layer.front()).peak;
+  r.order = order_to(layer.front(), states);
   return r;
 }
 

@@ -168,6 +168,14 @@ TEST_SUITE("calibration") {
     CHECK(set.samples[2].cycles == doctest::Approx(1.5 * 160 * 1000));  // the board's 160 MHz
   }
 
+  TEST_CASE("a UTF-8 byte-order mark (spreadsheet export) is not part of the first column's name") {
+    TempDir dir("calibration");
+    fs::copy_file(source_path("configs/archs/published/mltk_image_example1.json"), dir.file("net.json"));
+    write_text(dir.file("m.csv"), "\xEF\xBB\xBF" "arch,cycles\nnet.json,9500000\n");
+    const MeasurementSet set = read_measurements_csv(dir.file("m.csv"), board("STM32U585"), tflm());
+    CHECK(set.samples.size() == 1);
+  }
+
   TEST_CASE("a row's own board, when the database knows it, gives its core, clock and wait states") {
     const McuSpec u585 = board("STM32U585"), efr = board("EFR32MG24");
     REQUIRE(efr.core == u585.core);
