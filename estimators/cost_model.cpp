@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <array>
 
-#include "estimators/deploy_graph.hpp"
+#include "space/deploy_graph.hpp"
 #include "estimators/schedule_search.hpp"
 #include "util/errors.hpp"
 

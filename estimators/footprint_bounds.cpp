@@ -1,7 +1,7 @@
 // This file implements footprint_bounds (see footprint_bounds.hpp).
 #include "estimators/footprint_bounds.hpp"
 
-#include "estimators/deploy_graph.hpp"
+#include "space/deploy_graph.hpp"
 #include "estimators/schedule_search.hpp"
 
 namespace hwnas {

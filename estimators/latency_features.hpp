@@ -11,7 +11,7 @@
 #include <array>
 #include <string>
 
-#include "estimators/deploy_graph.hpp"
+#include "space/deploy_graph.hpp"
 
 namespace hwnas {
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "estimators/deploy_graph.hpp"
+#include "space/deploy_graph.hpp"
 
 namespace hwnas {
 

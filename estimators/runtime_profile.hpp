@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "estimators/deploy_graph.hpp"
+#include "space/deploy_graph.hpp"
 #include "estimators/latency_features.hpp"
 #include "estimators/memory_planner.hpp"
 

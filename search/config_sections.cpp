@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "estimators/calibration.hpp"
+#include "trainers/csv_reader.hpp"
 
 namespace hwnas::detail {
 
@@ -22,16 +23,57 @@ std::string existing_file(JsonReader& r, const std::string& key, const fs::path&
 
 }  // namespace
 
-DatasetConfig parse_dataset_section(JsonReader r, const fs::path& base_dir) {
-  DatasetConfig d;
-  const std::string format = r.get_enum("format", {"idx", "synthetic"});
-  d.name = r.get_string_or("name", format == "idx" ? "idx" : "synthetic");
-  if (format == "idx") {
-    d.format = DatasetFormat::kIdx;
+namespace {
+
+// "shape" of an npy or csv dataset: the per-sample [h, w, c] the file's samples are read as.
+TensorShape sample_shape_of(JsonReader& r, const std::string& key) {
+  const auto shape = r.get_int_list(key, 3, 3, 1, 1 << 20);
+  const TensorShape s{int(shape[0]), int(shape[1]), int(shape[2])};
+  if (s.elements() > (1 << 20)) r.fail(key, "at most 2^20 elements per sample");
+  return s;
+}
+
+// "label_column" of a csv dataset: a header name, or a 0-based column index.
+void parse_label_column(JsonReader& r, DatasetConfig& d) {
+  if (!r.take("label_column")) return;
+  const nlohmann::json& v = r.raw("label_column");
+  if (v.is_string()) {
+    d.csv_label_name = r.get_string("label_column");
+    if (d.csv_label_name.empty()) r.fail("label_column", "a column name or a column index");
+    if (!d.csv_header) r.fail("label_column", "a column index (a name needs \"header\": true)");
+  } else if (v.is_number()) {
+    d.csv_label_index = r.get_int("label_column", 0, int64_t(kMaxCsvFeatures));
+  } else {
+    r.fail("label_column", "a column name or a 0-based column index");
+  }
+}
+
+void parse_dataset_files(JsonReader& r, const std::string& format, const fs::path& base_dir,
+                         DatasetConfig& d) {
+  if (format == "csv") {
+    d.format = DatasetFormat::kCsv;
+    d.train_file = existing_file(r, "train", base_dir);
+    d.test_file = existing_file(r, "test", base_dir);
+    d.csv_header = r.get_bool_or("header", true);
+    parse_label_column(r, d);
+  } else {
+    d.format = format == "idx" ? DatasetFormat::kIdx : DatasetFormat::kNpy;
     d.train_images = existing_file(r, "train_images", base_dir);
     d.train_labels = existing_file(r, "train_labels", base_dir);
     d.test_images = existing_file(r, "test_images", base_dir);
     d.test_labels = existing_file(r, "test_labels", base_dir);
+  }
+  if (format != "idx" && r.take("shape")) d.sample_shape = sample_shape_of(r, "shape");
+}
+
+}  // namespace
+
+DatasetConfig parse_dataset_section(JsonReader r, const fs::path& base_dir) {
+  DatasetConfig d;
+  const std::string format = r.get_enum("format", {"idx", "npy", "csv", "synthetic"});
+  d.name = r.get_string_or("name", format);
+  if (format != "synthetic") {
+    parse_dataset_files(r, format, base_dir, d);
   } else {
     d.format = DatasetFormat::kSynthetic;
     const auto shape = r.get_int_list("shape", 3, 3, 1, 4096);

@@ -3,7 +3,7 @@
 // the steps), in the style of TF Lite Micro's greedy_memory_planner_test.
 #include <doctest/doctest.h>
 
-#include "estimators/deploy_graph.hpp"
+#include "space/deploy_graph.hpp"
 #include "estimators/memory_planner.hpp"
 #include "estimators/schedule_search.hpp"
 #include "test_support.hpp"

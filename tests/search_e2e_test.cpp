@@ -55,6 +55,39 @@ CommandResult run_config(const TempDir& dir, const nlohmann::json& config, const
   return run_nas_run("'" + dir.file("config.json") + "' --log-level warn " + extra);
 }
 
+
+/// A .npy file (format 1.0) of `shape` with little-endian `data` of dtype `descr`.
+std::string npy_bytes(const std::string& descr, const std::vector<size_t>& shape, const std::string& data) {
+  std::string dims;
+  for (size_t d : shape) dims += std::to_string(d) + ",";
+  std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+  while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
+  dict += '\n';
+  return std::string("\x93NUMPY\x01\x00", 8) + char(dict.size() & 0xFF) + char(dict.size() >> 8) + dict + data;
+}
+
+/// Three learnable classes: each sample's level (and so its mean) depends on its class.
+/// Writes <prefix>_x.npy (N x 8 x 8 uint8) and <prefix>_y.npy (N int64), and <prefix>.csv
+/// (a label column, then 16 steps x 3 channels of a sensor window).
+void write_tiny_files(const TempDir& dir, const std::string& prefix, size_t n) {
+  std::string x, y, csv = "label";
+  for (int f = 0; f < 48; ++f) csv += ",s" + std::to_string(f);
+  csv += "\n";
+  uint32_t state = uint32_t(n);
+  auto noise = [&state] { return int((state = state * 1664525u + 1013904223u) >> 27); };  // 0..31
+  for (size_t i = 0; i < n; ++i) {
+    const int label = int(i % 3);
+    for (int p = 0; p < 64; ++p) x += char(uint8_t(40 + 70 * label + noise()));
+    for (int b = 0; b < 8; ++b) y += char(b == 0 ? label : 0);
+    csv += std::to_string(label);
+    for (int f = 0; f < 48; ++f) csv += "," + std::to_string((f % 3 == label ? 1.0 : 0.0) + noise() / 32.0);
+    csv += "\n";
+  }
+  write_text(dir.file(prefix + "_x.npy"), npy_bytes("|u1", {n, 8, 8}, x));
+  write_text(dir.file(prefix + "_y.npy"), npy_bytes("<i8", {n}, y));
+  write_text(dir.file(prefix + ".csv"), csv);
+}
+
 }  // namespace
 
 TEST_SUITE("search_e2e") {
@@ -187,6 +220,74 @@ TEST_SUITE("search_e2e") {
     INFO(r.output);
     CHECK(r.exit_code == 2);
     CHECK(r.output.find(dir.file("images.idx") + ": truncated") != std::string::npos);
+  }
+
+  TEST_CASE("a run on a tiny NumPy .npy dataset") {
+    TempDir dir("e2e");
+    write_tiny_files(dir, "train", 180);
+    write_tiny_files(dir, "test", 60);
+    nlohmann::json c = tiny_config(dir.file("run"));
+    c["dataset"] = {{"format", "npy"}, {"train_images", "train_x.npy"}, {"train_labels", "train_y.npy"},
+                    {"test_images", "test_x.npy"}, {"test_labels", "test_y.npy"}, {"train_limit", 150}};
+    c["search"]["evaluations"] = 2;
+    c["training"]["epochs"] = 3;
+    const CommandResult r = run_config(dir, c);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const auto history = read_history(dir.file("run"));
+    REQUIRE(history.size() == 2);
+    for (const auto& h : history) {
+      CHECK(h["status"] == "ok");
+      CHECK(h["val_accuracy"].get<double>() > 0.6);  // 3 separable classes: chance is 1/3
+    }
+    const auto summary = nlohmann::json::parse(read_text(dir.file("run") + "/summary.json"));
+    CHECK(summary["dataset"]["shape"] == nlohmann::json::array({8, 8, 1}));
+    CHECK(summary["dataset"]["classes"] == 3);
+    CHECK(summary["dataset"]["train"].get<int>() + summary["dataset"]["validation"].get<int>() == 150);
+    CHECK(summary["dataset"]["test"] == 60);
+  }
+
+  TEST_CASE("a run on a tiny CSV dataset of sensor windows") {
+    TempDir dir("e2e");
+    write_tiny_files(dir, "train", 180);
+    write_tiny_files(dir, "test", 60);
+    nlohmann::json c = tiny_config(dir.file("run"));
+    c["dataset"] = {{"format", "csv"}, {"train", "train.csv"}, {"test", "test.csv"},
+                    {"label_column", "label"}, {"shape", {16, 1, 3}}};
+    c["search"]["evaluations"] = 2;
+    c["training"]["epochs"] = 3;
+    const CommandResult r = run_config(dir, c);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    const auto history = read_history(dir.file("run"));
+    REQUIRE(history.size() == 2);
+    for (const auto& h : history) {
+      CHECK(h["status"] == "ok");
+      CHECK(h["val_accuracy"].get<double>() > 0.6);  // 3 separable classes: chance is 1/3
+    }
+    const auto summary = nlohmann::json::parse(read_text(dir.file("run") + "/summary.json"));
+    CHECK(summary["dataset"]["shape"] == nlohmann::json::array({16, 1, 3}));
+    CHECK(summary["dataset"]["classes"] == 3);
+    CHECK(summary["dataset"]["test"] == 60);
+  }
+
+  TEST_CASE("a NaN in a CSV file and a truncated .npy file are one-line errors with exit code 2") {
+    TempDir dir("e2e");
+    write_tiny_files(dir, "train", 30);
+    write_text(dir.file("nan.csv"), "a,b,label\n1,2,0\n1,nan,1\n");
+    nlohmann::json c = tiny_config(dir.file("run"));
+    c["dataset"] = {{"format", "csv"}, {"train", "train.csv"}, {"test", "nan.csv"}, {"label_column", "label"}};
+    CommandResult r = run_config(dir, c);
+    INFO(r.output);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.output, dir.file("nan.csv") + ": line 3, column 2 (\"b\"): expected a finite number, found \"nan\""));
+    const std::string npy = read_text(dir.file("train_x.npy"));
+    write_text(dir.file("cut_x.npy"), npy.substr(0, npy.size() - 5));
+    c["dataset"] = {{"format", "npy"}, {"train_images", "cut_x.npy"}, {"train_labels", "train_y.npy"},
+                    {"test_images", "train_x.npy"}, {"test_labels", "train_y.npy"}};
+    r = run_config(dir, c);
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.output, dir.file("cut_x.npy") + ": truncated: header promises 1920 data bytes"));
   }
 
   TEST_CASE("CLI conventions: --help, --version, bad options and files exit with 2") {

@@ -15,6 +15,10 @@ namespace hwnas {
 /// Row-major float matrix; one row per sample.
 using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+/// Labels read from NPY and CSV files must lie in [0, kMaxDatasetClasses): the class count
+/// is the largest label + 1, and one stray label must not ask for a million-way classifier.
+inline constexpr int kMaxDatasetClasses = 1000;
+
 struct Dataset {
   std::string name;
   TensorShape sample_shape;  ///< per-sample NHWC shape

@@ -10,13 +10,22 @@
 
 namespace hwnas {
 
-enum class DatasetFormat { kIdx, kSynthetic };
+enum class DatasetFormat { kIdx, kNpy, kCsv, kSynthetic };
 
 struct DatasetConfig {
   DatasetFormat format = DatasetFormat::kIdx;
   std::string name = "fashion-mnist";
-  // format "idx": absolute paths (the config loader resolves them against the config's folder)
+  // formats "idx" and "npy": absolute paths (the config loader resolves them against the
+  // config's folder)
   std::string train_images, train_labels, test_images, test_labels;
+  // format "csv": one file per split, features and label in each row
+  std::string train_file, test_file;
+  bool csv_header = true;          ///< the first row names the columns
+  std::string csv_label_name;      ///< label column by header name, or, when empty,
+  int64_t csv_label_index = -1;    ///< by 0-based index; -1: the last column
+  // formats "npy" and "csv": the per-sample shape the file's samples are read as; all
+  // zero keeps the file's own (npy: from the array's shape; csv: [1, 1, F])
+  TensorShape sample_shape{0, 0, 0};
   // format "synthetic": a generated, learnable dataset for tests and demos
   TensorShape synthetic_shape{28, 28, 1};
   int synthetic_classes = 10;
@@ -39,7 +48,9 @@ struct DatasetShape {
   int num_classes = 0;
 };
 
-/// Reads only the image header and the labels. @throws DataError like load_dataset.
+/// Reads only what it needs: the features' header (IDX, NPY) and the labels; for CSV the
+/// label column of every row (the features are counted, not parsed). The configured
+/// `sample_shape` is checked against the data. @throws DataError like load_dataset.
 DatasetShape probe_dataset(const DatasetConfig& config);
 
 }  // namespace hwnas

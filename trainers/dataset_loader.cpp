@@ -1,5 +1,5 @@
-// This file implements load_dataset (see dataset_config.hpp): it reads the IDX files or
-// generates the synthetic data, takes the class-stratified train/test limits, carves a
+// This file implements load_dataset (see dataset_config.hpp): it reads the IDX, NPY or
+// CSV files or generates the synthetic data, takes the class-stratified train/test limits, carves a
 // stratified validation split out of the training samples, and standardises every split
 // per channel with statistics of the train split.
 //
@@ -8,14 +8,17 @@
 // algorithm is implementation-defined), so the splits are the same for the same seed and
 // config on every platform.
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <random>
 #include <utility>
 #include <vector>
 
+#include "trainers/csv_reader.hpp"
 #include "trainers/dataset_config.hpp"
 #include "trainers/idx_reader.hpp"
+#include "trainers/npy_reader.hpp"
 #include "trainers/synthetic_dataset.hpp"
 #include "util/errors.hpp"
 #include "util/seeding.hpp"
@@ -118,13 +121,59 @@ void set_num_classes(Dataset& train, Dataset& test) {
   train.num_classes = test.num_classes = max_label + 1;
 }
 
-std::pair<Dataset, Dataset> load_idx_files(const DatasetConfig& config) {
-  Dataset train = load_idx_pair(config.train_images, config.train_labels, config.name);
-  Dataset test = load_idx_pair(config.test_images, config.test_labels, config.name);
+// ---- NPY and CSV files -----------------------------------------------------------------
+
+CsvOptions csv_options(const DatasetConfig& config) {
+  return CsvOptions{config.csv_header, config.csv_label_name, config.csv_label_index};
+}
+
+/// The shape samples of `natural` shape are read as: the configured one (same element
+/// count, the data reinterpreted in NHWC order) or, when none is configured, `natural`.
+TensorShape configured_shape(const TensorShape& natural, const DatasetConfig& config,
+                             const std::string& path) {
+  if (config.sample_shape.elements() == 0) return natural;
+  if (config.sample_shape.elements() != natural.elements()) {
+    throw DataError(path, "samples have " + std::to_string(natural.elements()) + " elements " +
+                              natural.str() + ", but the configured shape " +
+                              config.sample_shape.str() + " has " +
+                              std::to_string(config.sample_shape.elements()));
+  }
+  return config.sample_shape;
+}
+
+/// The file that holds the train (or test) features, for messages.
+const std::string& features_path(const DatasetConfig& config, bool train) {
+  if (config.format == DatasetFormat::kCsv) return train ? config.train_file : config.test_file;
+  return train ? config.train_images : config.test_images;
+}
+
+Dataset read_split(const DatasetConfig& config, bool train) {
+  const std::string& labels = train ? config.train_labels : config.test_labels;
+  switch (config.format) {
+    case DatasetFormat::kIdx: return load_idx_pair(features_path(config, train), labels, config.name);
+    case DatasetFormat::kNpy: return read_npy_dataset(features_path(config, train), labels);
+    case DatasetFormat::kCsv: return read_csv_dataset(features_path(config, train), csv_options(config));
+    case DatasetFormat::kSynthetic: break;
+  }
+  assert(false && "synthetic data is generated, not read");
+  return {};
+}
+
+// ---- files -> train and test sets ----------------------------------------------------
+
+std::pair<Dataset, Dataset> load_files(const DatasetConfig& config) {
+  Dataset train = read_split(config, true);
+  Dataset test = read_split(config, false);
+  train.name = test.name = config.name;
+  if (config.format != DatasetFormat::kIdx) {
+    train.sample_shape = configured_shape(train.sample_shape, config, features_path(config, true));
+    test.sample_shape = configured_shape(test.sample_shape, config, features_path(config, false));
+  }
   if (!(train.sample_shape == test.sample_shape)) {
-    throw DataError(config.test_images, "sample shape " + test.sample_shape.str() +
-                                            " differs from the training images' " +
-                                            train.sample_shape.str());
+    const char* what = config.format == DatasetFormat::kIdx ? "images" : "samples";
+    throw DataError(features_path(config, false),
+                    "sample shape " + test.sample_shape.str() + " differs from the training " +
+                        what + "' " + train.sample_shape.str());
   }
   set_num_classes(train, test);
   return {std::move(train), std::move(test)};
@@ -241,9 +290,9 @@ void standardize(Dataset& data, const ChannelStats& stats) {
 }  // namespace
 
 DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed) {
-  auto [train_all, test_all] = config.format == DatasetFormat::kIdx
-                                   ? load_idx_files(config)
-                                   : make_synthetic_pair(config, seed);
+  auto [train_all, test_all] = config.format == DatasetFormat::kSynthetic
+                                   ? make_synthetic_pair(config, seed)
+                                   : load_files(config);
   const Dataset train =
       apply_limit(std::move(train_all), config.train_limit, stream_seed(seed, kTrainLimit));
   DatasetSplits splits;
@@ -263,12 +312,31 @@ DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed) {
 }
 
 DatasetShape probe_dataset(const DatasetConfig& config) {
-  if (config.format == DatasetFormat::kSynthetic) return {config.synthetic_shape, config.synthetic_classes};
-  const IdxArray first = read_idx(config.train_images, 1);
   int32_t max_label = 0;
-  for (const auto& path : {config.train_labels, config.test_labels})
-    for (int32_t v : label_vector(read_idx(path), path)) max_label = std::max(max_label, v);
-  return {image_shape(first, config.train_images), max_label + 1};
+  auto max_of = [&](const std::vector<int32_t>& labels) {
+    for (int32_t v : labels) max_label = std::max(max_label, v);
+  };
+  switch (config.format) {
+    case DatasetFormat::kSynthetic: return {config.synthetic_shape, config.synthetic_classes};
+    case DatasetFormat::kIdx: {
+      const IdxArray first = read_idx(config.train_images, 1);
+      for (const auto& path : {config.train_labels, config.test_labels}) max_of(label_vector(read_idx(path), path));
+      return {image_shape(first, config.train_images), max_label + 1};
+    }
+    case DatasetFormat::kNpy: {  // the features' header only; the labels are small
+      const TensorShape natural = npy_sample_shape(read_npy_header(config.train_images).shape, config.train_images);
+      for (const auto& path : {config.train_labels, config.test_labels}) max_of(read_npy_labels(path));
+      return {configured_shape(natural, config, config.train_images), max_label + 1};
+    }
+    case DatasetFormat::kCsv: {  // the labels are parsed, the features only counted
+      const CsvLabelScan train = scan_csv_labels(config.train_file, csv_options(config));
+      max_of(train.labels);
+      max_of(scan_csv_labels(config.test_file, csv_options(config)).labels);
+      const TensorShape natural{1, 1, int(train.features)};
+      return {configured_shape(natural, config, config.train_file), max_label + 1};
+    }
+  }
+  return {};
 }
 
 }  // namespace hwnas

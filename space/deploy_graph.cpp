@@ -1,5 +1,5 @@
 // This file implements lowering an Architecture to its DeployGraph (see deploy_graph.hpp).
-#include "estimators/deploy_graph.hpp"
+#include "space/deploy_graph.hpp"
 
 #include <cassert>
 
