@@ -36,23 +36,41 @@ TrainResult train_and_evaluate(const Architecture& arch, const Dataset& train,
                                const Dataset& validation, const Dataset* test,
                                const TrainingOptions& options, uint64_t seed,
                                const EpochCallback& on_epoch) {
+  return train_model(arch, train, validation, test, options, seed, on_epoch).result;
+}
+
+TrainedModel snapshot_model(const Network& net) {
+  TrainedModel model;
+  model.blocks = net.blocks();
+  model.parameters = net.parameters();
+  model.state = net.state();
+  return model;
+}
+
+TrainedModel train_model(const Architecture& arch, const Dataset& train, const Dataset& validation,
+                         const Dataset* test, const TrainingOptions& options, uint64_t seed,
+                         const EpochCallback& on_epoch) {
   check_fits(arch, train, "train");
   check_fits(arch, validation, "validation");
   if (test) check_fits(arch, *test, "test");
-  TrainResult result;
+  TrainedModel model;
   if (train.size() == 0) {
-    result.failure = "the training set is empty";
-    return result;
+    model.result.failure = "the training set is empty";
+    return model;
   }
   const int max_batch = int(std::min<int64_t>(options.batch_size, int64_t(train.size())));
   try {
     Network net(arch, max_batch, derive_seed(seed, kInitPurpose, 0));
-    return train_network(net, train, validation, test, options,
-                         derive_seed(seed, kShufflePurpose, 0), on_epoch);
+    const TrainResult result = train_network(net, train, validation, test, options,
+                                             derive_seed(seed, kShufflePurpose, 0), on_epoch);
+    model = snapshot_model(net);
+    model.result = result;
+    return model;
   } catch (const std::bad_alloc&) {
     // A candidate too large for this machine fails; it does not end the search.
-    result.failure = "out of memory while training '" + arch.name() + "'";
-    return result;
+    model = TrainedModel{};
+    model.result.failure = "out of memory while training '" + arch.name() + "'";
+    return model;
   }
 }
 

@@ -5,9 +5,13 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
+
+#include <Eigen/Core>
 
 #include "space/architecture.hpp"
 #include "trainers/dataset.hpp"
+#include "trainers/network.hpp"
 #include "trainers/training_options.hpp"
 
 namespace hwnas {
@@ -44,5 +48,24 @@ TrainResult train_and_evaluate(const Architecture& arch, const Dataset& train,
                                const Dataset& validation, const Dataset* test,
                                const TrainingOptions& options, uint64_t seed,
                                const EpochCallback& on_epoch = {});
+
+/// A trained network's weights, laid out as Network lays them out (see Network::blocks()),
+/// for what comes after training: quantisation and export.
+struct TrainedModel {
+  TrainResult result;
+  std::vector<ParamBlock> blocks;  ///< names the slices of parameters and state
+  Eigen::VectorXf parameters;      ///< (P) trainable parameters
+  Eigen::VectorXf state;           ///< (S) batch-norm moving statistics
+};
+
+/// The weights of `net` as they are now (result left at its defaults).
+TrainedModel snapshot_model(const Network& net);
+
+/// train_and_evaluate that also returns the trained weights: those at the end of training,
+/// also when result.ok is false; none when the training set is empty or the network did
+/// not fit in memory. Same training, same result for the same arguments.
+TrainedModel train_model(const Architecture& arch, const Dataset& train, const Dataset& validation,
+                         const Dataset* test, const TrainingOptions& options, uint64_t seed,
+                         const EpochCallback& on_epoch = {});
 
 }  // namespace hwnas

@@ -1,0 +1,30 @@
+// This file implements the float reference inference of a FoldedModel: plain loops in
+// double, one sample at a time, one function per deployed op. It calibrates the
+// quantiser (the range of every tensor), checks batch-norm folding against the trained
+// Network, scores float accuracy, and, run on dequantised int8 weights and activations,
+// is the float simulation of a quantised model.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include "trainers/folded_model.hpp"
+
+namespace hwnas {
+
+/// One sample's tensors, indexed like FoldedModel::tensor_shapes (0: the input).
+using FloatTensors = std::vector<std::vector<double>>;
+
+/// Computes op `op` of `model` from the tensors its inputs name into tensors[output]
+/// (resized), activation included.
+void run_float_op(const FoldedModel& model, size_t op, FloatTensors& tensors);
+
+/// Called after each op with its index and the tensors so far (the op's output last).
+using FloatOpHook = std::function<void(size_t op, FloatTensors& tensors)>;
+
+/// Runs every op on one sample (input_shape elements, NHWC) and returns every tensor.
+/// `after_op`, if set, may rewrite the op's output before later ops read it.
+FloatTensors run_float(const FoldedModel& model, const double* input,
+                       const FloatOpHook& after_op = {});
+
+}  // namespace hwnas

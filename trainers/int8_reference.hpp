@@ -1,0 +1,44 @@
+// This file implements the integer-only reference inference of a QuantizedModel: the
+// arithmetic of TF Lite Micro's int8 reference kernels (which CMSIS-NN reproduces bit for
+// bit): int32 accumulators over (input - input zero point) * weight, int32 bias,
+// requantisation with multiply_by_quantized_multiplier, output zero point, clamp. No
+// float is used inside the op kernels, except softmax (see below).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "trainers/quantized_model.hpp"
+
+namespace hwnas {
+
+/// One sample's int8 tensors, indexed like QuantizedModel::tensor_shapes (0: the input).
+using Int8Tensors = std::vector<std::vector<int8_t>>;
+
+/// Computes op `op` from the tensors its inputs name into tensors[output] (resized).
+/// Softmax is computed in float from the dequantised input and quantised to the output
+/// parameters (1/256, -128); TF Lite's fixed-point softmax is not reproduced yet.
+void run_int8_op(const QuantizedModel& model, size_t op, Int8Tensors& tensors);
+
+/// Runs a QuantizedModel one sample at a time, reusing its tensors.
+/// NOTE: keeps a reference to the model; one instance per thread.
+class Int8Reference {
+ public:
+  explicit Int8Reference(const QuantizedModel& model);
+
+  /// Quantises `input` (input_shape elements, float, NHWC) with the input tensor's
+  /// parameters (the one float step, done by the application on a board) and runs every op.
+  const std::vector<int8_t>& run(const float* input);
+  /// Runs every op on an already quantised input.
+  const std::vector<int8_t>& run_quantized(const int8_t* input);
+  /// Every tensor of the last run.
+  const Int8Tensors& tensors() const { return m_tensors; }
+  /// Index of the largest value of the score tensor (first on ties): the predicted class.
+  int predicted_class() const;
+
+ private:
+  const QuantizedModel& m_model;
+  Int8Tensors m_tensors;
+};
+
+}  // namespace hwnas
