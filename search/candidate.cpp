@@ -40,6 +40,15 @@ nlohmann::json candidate_record(const Candidate& c) {
       {"images_per_second", r.images_per_second},
   };
   if (!r.ok) j["failure"] = r.failure;
+  if (r.ok && c.int8.ok) {
+    j["val_accuracy_int8"] = c.int8.val_int8;
+    j["test_accuracy_int8"] = c.int8.test_int8;
+    j["val_accuracy_deployed_float"] = c.int8.val_float;  // batch norm folded, before quantisation
+    j["int8_agreement"] = c.int8.val_agreement;
+    j["int8_seconds"] = c.int8.seconds;
+  } else if (r.ok) {
+    j["int8_failure"] = c.int8.failure;
+  }
   return j;
 }
 

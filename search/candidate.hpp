@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "estimators/cost_model.hpp"
+#include "search/int8_scoring.hpp"
 #include "space/architecture.hpp"
 #include "space/search_space.hpp"
 #include "trainers/trainer.hpp"
@@ -39,6 +40,7 @@ struct Candidate {
   std::vector<TargetCost> costs;
   Fidelity fidelity;
   TrainResult result;
+  Int8Scores int8;  ///< the quantised network's accuracy (when result.ok)
 };
 
 /// One history.jsonl line.

@@ -61,7 +61,7 @@ SamplingOutcome sample_feasible(const SearchSpace& space, const std::vector<Targ
     }
     duplicates_in_a_row = 0;
     Candidate c{int(out.candidates.size()), std::move(p.genome), std::move(p.network.identity), 0,
-                std::move(p.network.arch), {}, {}, {}};
+                std::move(p.network.arch), {}, {}, {}, {}};
     c.costs = cost_on_targets(c.arch, targets);
     c.seed = derive_seed(run_seed, kTrainingStream, uint64_t(c.index));
     out.candidates.push_back(std::move(c));

@@ -72,8 +72,9 @@ void report_finished(const Candidate& c, EvaluationProgress& p) {
   const double elapsed = seconds_since(p.start);
   const double eta = elapsed / p.done * (p.total - p.done);
   if (c.result.ok)
-    spdlog::info("[{}/{}] {} val_acc {:.4f} params {} MACs {} | {}: RAM {} B flash {} B {:.2f} ms ({:.1f}s) | best {:.4f} | ETA {}",
-                 p.done, p.total, c.identity, c.result.validation_accuracy, c.arch.total_params(),
+    spdlog::info("[{}/{}] {} val_acc {:.4f} int8 {} params {} MACs {} | {}: RAM {} B flash {} B {:.2f} ms ({:.1f}s) | best {:.4f} | ETA {}",
+                 p.done, p.total, c.identity, c.result.validation_accuracy,
+                 c.int8.ok ? fmt::format("{:.4f}", c.int8.val_int8) : std::string("failed"), c.arch.total_params(),
                  c.arch.total_macs(), c.costs[0].mcu, c.costs[0].costs.ram.total(), c.costs[0].costs.flash.total(),
                  c.costs[0].costs.latency_ms,
                  c.result.seconds, p.best_val, format_duration(eta));
@@ -129,7 +130,9 @@ void evaluate_one(Candidate& c, DataByResolution& data_by_resolution, const RunC
   save_cost_report(c, config, dir.model_dir(c.identity));
   const DatasetSplits& data = data_by_resolution.at(c.arch.input_shape());
   c.fidelity = {config.training.epochs, int64_t(data.train.size())};
-  c.result = train_and_evaluate(c.arch, data.train, data.validation, &data.test, config.training, c.seed);
+  const TrainedModel trained = train_model(c.arch, data.train, data.validation, &data.test, config.training, c.seed);
+  c.result = trained.result;
+  if (c.result.ok) c.int8 = score_int8(c.arch, trained, data.train, data.validation, &data.test);
   dir.append_history(candidate_record(c));
   finished[size_t(c.index)] = 1;
   report_finished(c, progress);

@@ -10,12 +10,17 @@ namespace hwnas {
 namespace {
 
 nlohmann::json brief(const Candidate& c) {
-  return {{"id", c.identity},
-          {"index", c.index},
-          {"val_accuracy", c.result.validation_accuracy},
-          {"test_accuracy", c.result.test_accuracy},
-          {"params", c.arch.total_params()},
-          {"macs", c.arch.total_macs()}};
+  nlohmann::json j = {{"id", c.identity},
+                      {"index", c.index},
+                      {"val_accuracy", c.result.validation_accuracy},
+                      {"test_accuracy", c.result.test_accuracy},
+                      {"params", c.arch.total_params()},
+                      {"macs", c.arch.total_macs()}};
+  if (c.int8.ok) {
+    j["val_accuracy_int8"] = c.int8.val_int8;
+    j["test_accuracy_int8"] = c.int8.test_int8;
+  }
+  return j;
 }
 
 // Pareto set on one target: maximise validation accuracy, minimise RAM, flash and latency.

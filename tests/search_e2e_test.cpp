@@ -45,6 +45,7 @@ std::map<int, nlohmann::json> comparable(const std::vector<nlohmann::json>& hist
   for (auto record : history) {
     record.erase("train_seconds");
     record.erase("images_per_second");
+    record.erase("int8_seconds");
     out[record["index"].get<int>()] = record;
   }
   return out;
@@ -107,6 +108,10 @@ TEST_SUITE("search_e2e") {
       CHECK(h["costs"]["RP2040"]["ram_bytes"].get<int64_t>() <= int64_t(0.9 * 16 * 1024));
       CHECK(h["costs"]["RP2040"]["runtime"] == "tflm-cmsis-nn");
       CHECK(h["costs"]["RP2040"]["latency_ms"].get<double>() > 0);
+      // Every trained candidate is also scored as the int8 network the board would run.
+      CHECK(h["val_accuracy_int8"].get<double>() >= 0.0);
+      CHECK(h["test_accuracy_int8"].get<double>() >= 0.0);
+      CHECK(h["int8_agreement"].get<double>() > 0.5);
       CHECK(std::filesystem::exists(run + "/models/" + h["id"].get<std::string>() + "/arch.json"));
       // The cost report keeps the schedule and buffer plan per target, for the exporter.
       const auto report = nlohmann::json::parse(read_text(run + "/models/" + h["id"].get<std::string>() + "/cost_report.json"));
