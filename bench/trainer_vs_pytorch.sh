@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# This file implements the one command of the trainer benchmark against PyTorch: it
+# installs what is missing (the build dependencies and Debian's Fashion-MNIST through
+# scripts/install-deps.sh, Debian's python3-torch), builds our side in build/release
+# (Release, HWNAS_NATIVE: -march=native, so AVX2/FMA) and runs bench/trainer_vs_pytorch.py,
+# which trains each reference network in bench/networks/ with both trainers and prints the
+# table. Arguments are passed to the Python script (e.g. --epochs 1, --batches 128).
+#
+# usage: bench/trainer_vs_pytorch.sh [--epochs N] [--train-limit N] [--batches 64,128] ...
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+scripts/install-deps.sh run
+
+# NOTE: only Debian's /usr/bin/python3 sees python3-torch (a pyenv python3 on PATH does not).
+if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "trainer_vs_pytorch: need root or sudo to install python3-torch" >&2; exit 1; }
+    SUDO="sudo"
+  fi
+  echo "trainer_vs_pytorch: installing python3-torch"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q python3-torch
+fi
+
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DHWNAS_NATIVE=ON >/dev/null
+cmake --build build/release -j"$(nproc)" --target trainer-throughput
+
+exec /usr/bin/python3 bench/trainer_vs_pytorch.py --build-dir build/release "$@"
