@@ -17,8 +17,7 @@ struct Int8Scores {
   std::string failure;            ///< why not ok
   double val_float = 0.0;         ///< deployed float model (batch norm folded)
   double val_int8 = 0.0;
-  double test_float = -1.0;       ///< -1 without a test split
-  double test_int8 = -1.0;
+  double test_int8 = -1.0;        ///< -1 without a test split
   double val_agreement = 0.0;     ///< share of validation samples where float and int8 agree
   double seconds = 0.0;
 };

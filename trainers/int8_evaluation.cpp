@@ -26,7 +26,8 @@ int float_prediction(const FoldedModel& model, const float* row) {
 }  // namespace
 
 QuantizedAccuracy evaluate_quantized(const FoldedModel& float_model,
-                                     const QuantizedModel& int8_model, const Dataset& data) {
+                                     const QuantizedModel& int8_model, const Dataset& data,
+                                     bool compare_float) {
   QuantizedAccuracy r;
   r.samples = int64_t(data.size());
   if (r.samples == 0) return r;
@@ -39,7 +40,7 @@ QuantizedAccuracy evaluate_quantized(const FoldedModel& float_model,
                       int64_t f = 0, q = 0, a = 0;
                       for (int64_t i = range.begin(); i < range.end(); ++i) {
                         const float* row = data.x.row(Eigen::Index(i)).data();
-                        const int pf = float_prediction(float_model, row);
+                        const int pf = compare_float ? float_prediction(float_model, row) : -1;
                         reference.run(row);
                         const int pq = reference.predicted_class();
                         f += pf == data.y[size_t(i)];
