@@ -84,18 +84,11 @@ std::string read_text_file(const std::string& path) {
   return buffer.str();
 }
 
-// An architecture with its deploy graph and the op each IR layer ends up in.
+// An architecture with its deploy graph (which knows the op each IR layer ends up in).
 struct LoadedArch {
   Architecture arch;
   DeployGraph graph;
-  std::vector<int> op_of_layer;
-  explicit LoadedArch(Architecture a) : arch(std::move(a)), graph(arch), op_of_layer(arch.size(), -1) {
-    for (size_t o = 0; o < graph.ops().size(); ++o) {
-      const DeployOp& op = graph.ops()[o];
-      for (int l = op.last_layer; l != op.first_layer; l = arch.input_indices(size_t(l))[0]) op_of_layer[size_t(l)] = int(o);
-      op_of_layer[size_t(op.first_layer)] = int(o);
-    }
-  }
+  explicit LoadedArch(Architecture a) : arch(std::move(a)), graph(arch) {}
 };
 
 // Reads the rows of one file, with the header's column positions and helpful errors.
@@ -229,7 +222,7 @@ void MeasurementReader::read_row(const CsvRecord& row, MeasurementSet& out) {
     if (index == a.arch.size())
       fail(row.line, "layer", "a layer name of " + get(row, "arch") + " or empty (whole network)",
            "\"" + s.layer + "\", which is not a layer of that architecture");
-    const DeployOp& op = a.graph.ops()[size_t(a.op_of_layer[index])];
+    const DeployOp& op = a.graph.ops()[size_t(a.graph.op_of_layer(index))];
     s.features = op_latency_features(op, board.flash_wait_states, reshape_copies);
   }
   out.samples.push_back(std::move(s));

@@ -123,7 +123,7 @@ CostReport cost_report(const Architecture& arch, const CostTarget& t) {
     const size_t o = size_t(best.plan.schedule[s]);
     const DeployOp& op = g.ops()[o];
     OpCostRow row;
-    row.label = g.op_label(arch, o);
+    row.label = r.tensor_labels[o + 1];  // op o writes tensor o + 1
     row.kind = op.kind;
     row.out_shape = op.out_shape;
     row.macs = op.macs;

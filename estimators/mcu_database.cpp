@@ -59,10 +59,7 @@ McuDatabase McuDatabase::from_json(const nlohmann::json& value, const std::strin
   JsonReader r(value, file);
   const auto& list = r.get_array("mcus", 1);
   McuDatabase db;
-  for (size_t i = 0; i < list.size(); ++i) {
-    const std::string pointer = pointer_index("/mcus", i);
-    db.add(mcu_from_json(list[i], file, pointer), file, pointer);
-  }
+  db.add_boards(list, file, "/mcus");
   r.finish();
   return db;
 }
@@ -71,6 +68,13 @@ void McuDatabase::add(McuSpec mcu, const std::string& file, const std::string& p
   if (find(mcu.name))
     throw ConfigError(file, pointer + "/name", "a board name not already in the database", "duplicate \"" + mcu.name + "\"");
   m_mcus.push_back(std::move(mcu));
+}
+
+void McuDatabase::add_boards(const nlohmann::json& list, const std::string& file, const std::string& pointer) {
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string board_pointer = pointer_index(pointer, i);
+    add(mcu_from_json(list[i], file, board_pointer), file, board_pointer);
+  }
 }
 
 const McuSpec* McuDatabase::find(const std::string& name) const {

@@ -44,6 +44,8 @@ class McuDatabase {
   static McuDatabase from_json(const nlohmann::json& value, const std::string& file);
   /// Adds a board. @throws ConfigError at `pointer` if its name is taken.
   void add(McuSpec mcu, const std::string& file, const std::string& pointer);
+  /// Reads and adds every board of the JSON array `list` found at `pointer` in `file`.
+  void add_boards(const nlohmann::json& list, const std::string& file, const std::string& pointer);
 
   /// nullptr if absent.
   const McuSpec* find(const std::string& name) const;

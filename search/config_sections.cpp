@@ -100,11 +100,7 @@ std::shared_ptr<const SpaceSpec> parse_space_section(JsonReader& parent, const s
 McuDatabase parse_mcus_section(JsonReader& parent, const std::string& key) {
   McuDatabase db = McuDatabase::builtin();
   if (!parent.has(key)) return db;
-  const auto& list = parent.get_array(key, 0, 1024);
-  for (size_t i = 0; i < list.size(); ++i) {
-    const std::string pointer = pointer_index(parent.pointer_of(key), i);
-    db.add(mcu_from_json(list[i], parent.file(), pointer), parent.file(), pointer);
-  }
+  db.add_boards(parent.get_array(key, 0, 1024), parent.file(), parent.pointer_of(key));
   return db;
 }
 

@@ -73,6 +73,7 @@ void set_parameters(DeployOp& op, const Layer& l) {
 DeployGraph::DeployGraph(const Architecture& arch) {
   m_tensors.push_back({arch.input_shape().elements(), -1, {}});
   std::vector<int> tensor_of_layer(arch.size(), -1);
+  m_op_of_layer.assign(arch.size(), -1);
   for (size_t i = 0; i < arch.size(); ++i)
     if (!try_fuse(arch, i, tensor_of_layer)) add_op(arch, i, tensor_of_layer);
   for (size_t o = 0; o < m_ops.size(); ++o)
@@ -100,6 +101,7 @@ bool DeployGraph::try_fuse(const Architecture& arch, size_t i, std::vector<int>&
     return false;
   op.last_layer = int(i);
   tensor_of_layer[i] = op.output;
+  m_op_of_layer[i] = m_tensors[size_t(op.output)].producer;
   return true;
 }
 
@@ -127,6 +129,7 @@ void DeployGraph::add_op(const Architecture& arch, size_t i, std::vector<int>& t
   op.output = int(m_tensors.size());
   m_tensors.push_back({op.output_bytes, int(m_ops.size()), {}});
   tensor_of_layer[i] = op.output;
+  m_op_of_layer[i] = int(m_ops.size());
   m_ops.push_back(std::move(op));
 }
 

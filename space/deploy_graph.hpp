@@ -66,6 +66,8 @@ class DeployGraph {
   const std::vector<DeployTensor>& tensors() const { return m_tensors; }
   int input_tensor() const { return 0; }
   int output_tensor() const { return m_ops.back().output; }
+  /// The op IR layer `layer` ended up in (its own op, or the op it was fused into).
+  int op_of_layer(size_t layer) const { return m_op_of_layer[layer]; }
   /// "conv1+bn+relu": the IR layers an op stands for.
   std::string op_label(const Architecture& arch, size_t op) const;
 
@@ -75,6 +77,7 @@ class DeployGraph {
 
   std::vector<DeployOp> m_ops;
   std::vector<DeployTensor> m_tensors;
+  std::vector<int> m_op_of_layer;  ///< by IR layer index
 };
 
 }  // namespace hwnas
