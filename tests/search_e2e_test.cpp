@@ -89,6 +89,28 @@ void write_tiny_files(const TempDir& dir, const std::string& prefix, size_t n) {
   write_text(dir.file(prefix + ".csv"), csv);
 }
 
+/// Runs a 2-candidate search on the tiny files of write_tiny_files with `dataset` as the
+/// config's dataset section; checks every candidate learned, returns summary.json.
+nlohmann::json run_on_tiny_files(const nlohmann::json& dataset) {
+  TempDir dir("e2e");
+  write_tiny_files(dir, "train", 180);
+  write_tiny_files(dir, "test", 60);
+  nlohmann::json c = tiny_config(dir.file("run"));
+  c["dataset"] = dataset;
+  c["search"]["evaluations"] = 2;
+  c["training"]["epochs"] = 3;
+  const CommandResult r = run_config(dir, c);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const auto history = read_history(dir.file("run"));
+  REQUIRE(history.size() == 2);
+  for (const auto& h : history) {
+    CHECK(h["status"] == "ok");
+    CHECK(h["val_accuracy"].get<double>() > 0.6);  // 3 separable classes: chance is 1/3
+  }
+  return nlohmann::json::parse(read_text(dir.file("run") + "/summary.json"));
+}
+
 }  // namespace
 
 TEST_SUITE("search_e2e") {
@@ -228,24 +250,9 @@ TEST_SUITE("search_e2e") {
   }
 
   TEST_CASE("a run on a tiny NumPy .npy dataset") {
-    TempDir dir("e2e");
-    write_tiny_files(dir, "train", 180);
-    write_tiny_files(dir, "test", 60);
-    nlohmann::json c = tiny_config(dir.file("run"));
-    c["dataset"] = {{"format", "npy"}, {"train_images", "train_x.npy"}, {"train_labels", "train_y.npy"},
-                    {"test_images", "test_x.npy"}, {"test_labels", "test_y.npy"}, {"train_limit", 150}};
-    c["search"]["evaluations"] = 2;
-    c["training"]["epochs"] = 3;
-    const CommandResult r = run_config(dir, c);
-    INFO(r.output);
-    REQUIRE(r.exit_code == 0);
-    const auto history = read_history(dir.file("run"));
-    REQUIRE(history.size() == 2);
-    for (const auto& h : history) {
-      CHECK(h["status"] == "ok");
-      CHECK(h["val_accuracy"].get<double>() > 0.6);  // 3 separable classes: chance is 1/3
-    }
-    const auto summary = nlohmann::json::parse(read_text(dir.file("run") + "/summary.json"));
+    const auto summary = run_on_tiny_files(
+        {{"format", "npy"}, {"train_images", "train_x.npy"}, {"train_labels", "train_y.npy"},
+         {"test_images", "test_x.npy"}, {"test_labels", "test_y.npy"}, {"train_limit", 150}});
     CHECK(summary["dataset"]["shape"] == nlohmann::json::array({8, 8, 1}));
     CHECK(summary["dataset"]["classes"] == 3);
     CHECK(summary["dataset"]["train"].get<int>() + summary["dataset"]["validation"].get<int>() == 150);
@@ -253,24 +260,8 @@ TEST_SUITE("search_e2e") {
   }
 
   TEST_CASE("a run on a tiny CSV dataset of sensor windows") {
-    TempDir dir("e2e");
-    write_tiny_files(dir, "train", 180);
-    write_tiny_files(dir, "test", 60);
-    nlohmann::json c = tiny_config(dir.file("run"));
-    c["dataset"] = {{"format", "csv"}, {"train", "train.csv"}, {"test", "test.csv"},
-                    {"label_column", "label"}, {"shape", {16, 1, 3}}};
-    c["search"]["evaluations"] = 2;
-    c["training"]["epochs"] = 3;
-    const CommandResult r = run_config(dir, c);
-    INFO(r.output);
-    REQUIRE(r.exit_code == 0);
-    const auto history = read_history(dir.file("run"));
-    REQUIRE(history.size() == 2);
-    for (const auto& h : history) {
-      CHECK(h["status"] == "ok");
-      CHECK(h["val_accuracy"].get<double>() > 0.6);  // 3 separable classes: chance is 1/3
-    }
-    const auto summary = nlohmann::json::parse(read_text(dir.file("run") + "/summary.json"));
+    const auto summary = run_on_tiny_files(
+        {{"format", "csv"}, {"train", "train.csv"}, {"test", "test.csv"}, {"label_column", "label"}, {"shape", {16, 1, 3}}});
     CHECK(summary["dataset"]["shape"] == nlohmann::json::array({16, 1, 3}));
     CHECK(summary["dataset"]["classes"] == 3);
     CHECK(summary["dataset"]["test"] == 60);
