@@ -17,6 +17,7 @@
 #include "apps/calibrate_command.hpp"
 #include "apps/estimate_command.hpp"
 #include "apps/inspect_command.hpp"
+#include "apps/train_command.hpp"
 #include "search/run_config.hpp"
 #include "search/run_search.hpp"
 #include "search/space_report.hpp"
@@ -40,9 +41,10 @@ struct Options {
   int sample = 0;
   hwnas::EstimateOptions estimate;
   hwnas::CalibrateOptions calibrate;
+  hwnas::TrainCommandOptions train;
 };
 
-const std::vector<std::string> kSubcommands = {"search", "validate", "inspect", "space", "estimate", "calibrate"};
+const std::vector<std::string> kSubcommands = {"search", "validate", "inspect", "space", "estimate", "calibrate", "train"};
 
 // `nas-run config.json` is `nas-run search config.json`: insert the subcommand when the
 // first word is not one.
@@ -85,6 +87,7 @@ int run_search_command(const Options& o) {
 
 int run_validate_command(const Options& o) {
   const hwnas::RunConfig config = hwnas::load_run_config(o.config);
+  hwnas::check_searchable(config);
   const hwnas::SearchSpace space = hwnas::make_search_space(config);
   std::cout << o.config << ": valid (space '" << space.name() << "' of 10^" << fmt::format("{:.1f}", space.log10_size())
             << " networks, " << config.targets.size() << " target" << (config.targets.size() == 1 ? "" : "s")
@@ -154,6 +157,7 @@ void build_cli(CLI::App& app, Options& o) {
   estimate->add_flag("--json", o.estimate.json, "print JSON instead of tables");
   for (auto* sub : {search, validate, inspect, space, estimate}) sub->fallthrough();
   hwnas::add_calibrate_subcommand(app, o.calibrate);
+  hwnas::add_train_subcommand(app, o.train);
 }
 
 int dispatch(CLI::App& app, const Options& o) {
@@ -166,6 +170,7 @@ int dispatch(CLI::App& app, const Options& o) {
   if (app.got_subcommand("space")) return run_space_command(o);
   if (app.got_subcommand("estimate")) return hwnas::run_estimate_command(o.estimate);
   if (app.got_subcommand("calibrate")) return hwnas::run_calibrate_command(o.calibrate);
+  if (app.got_subcommand("train")) return hwnas::run_train_command(o.train);
   return run_search_command(o);
 }
 

@@ -13,17 +13,7 @@ cd "$root"
 
 scripts/install-deps.sh run
 
-# NOTE: only Debian's /usr/bin/python3 sees python3-torch (a pyenv python3 on PATH does not).
-if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "trainer_vs_pytorch: need root or sudo to install python3-torch" >&2; exit 1; }
-    SUDO="sudo"
-  fi
-  echo "trainer_vs_pytorch: installing python3-torch"
-  $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q python3-torch
-fi
+bench/install_torch.sh
 
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DHWNAS_NATIVE=ON >/dev/null
 cmake --build build/release -j"$(nproc)" --target trainer-throughput

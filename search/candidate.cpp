@@ -45,7 +45,13 @@ nlohmann::json candidate_record(const Candidate& c) {
     j["test_accuracy_int8"] = c.int8.test_int8;
     j["val_accuracy_deployed_float"] = c.int8.val_float;  // batch norm folded, before quantisation
     j["int8_agreement"] = c.int8.val_agreement;
-    j["int8_seconds"] = c.int8.seconds;
+    j["int8_seconds"] = c.int8.seconds;  // QAT included
+    j["val_accuracy_int8_ptq"] = c.int8.val_int8_ptq;
+    j["qat_applied"] = c.int8.qat_applied;
+    j["qat_kept"] = c.int8.qat_kept;
+    j["val_accuracy_int8_qat"] = c.int8.val_int8_qat;
+    j["qat_seconds"] = c.int8.qat_seconds;
+    if (!c.int8.qat_failure.empty()) j["qat_failure"] = c.int8.qat_failure;
   } else if (r.ok) {
     j["int8_failure"] = c.int8.failure;
   }

@@ -85,7 +85,7 @@ DatasetConfig parse_dataset_section(JsonReader r, const fs::path& base_dir) {
   }
   d.train_limit = r.get_int_or("train_limit", 0, 0, 100000000);
   d.test_limit = r.get_int_or("test_limit", 0, 0, 100000000);
-  d.validation_fraction = r.get_double_or("validation_fraction", 0.1, 0.01, 0.9);
+  d.validation_fraction = r.get_double_or("validation_fraction", 0.1, 0.0, 0.9);
   d.normalize = r.get_bool_or("normalize", true);
   r.finish();
   return d;
@@ -175,8 +175,24 @@ TrainingOptions parse_training_section(JsonReader r) {
   t.warmup_epochs = r.get_double_or("warmup_epochs", t.warmup_epochs, 0.0, 1000.0);
   if (t.warmup_epochs > t.epochs) r.fail("warmup_epochs", "at most training.epochs (" + std::to_string(t.epochs) + ")");
   t.label_smoothing = r.get_double_or("label_smoothing", t.label_smoothing, 0.0, 0.5);
+  if (r.take("augment")) {
+    JsonReader a = r.child("augment");
+    t.augment.max_shift = int(a.get_int_or("shift", 0, 0, 64));
+    t.augment.horizontal_flip = a.get_bool_or("flip", false);
+    a.finish();
+  }
   r.finish();
   return t;
+}
+
+Int8Options parse_quantization_section(JsonReader r) {
+  Int8Options q;
+  q.calibration_samples = r.get_int_or("calibration_samples", q.calibration_samples, 1, 1000000);
+  q.qat_max_drop = r.get_double_or("qat_max_drop", q.qat_max_drop, -1.0, 1.0);
+  q.qat_epochs = int(r.get_int_or("qat_epochs", q.qat_epochs, 0, 1000));
+  q.qat_learning_rate = r.get_double_or("qat_learning_rate", q.qat_learning_rate, 1e-8, 10.0);
+  r.finish();
+  return q;
 }
 
 OutputConfig parse_output_section(JsonReader r) {

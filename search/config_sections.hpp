@@ -19,6 +19,7 @@ std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::s
                                                 const std::filesystem::path& base_dir);
 SearchConfig parse_search_section(JsonReader r);
 TrainingOptions parse_training_section(JsonReader r);
+Int8Options parse_quantization_section(JsonReader r);
 OutputConfig parse_output_section(JsonReader r);
 
 }  // namespace hwnas::detail

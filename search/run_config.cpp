@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "search/config_sections.hpp"
+#include "util/errors.hpp"
 
 namespace hwnas {
 
@@ -20,9 +21,17 @@ RunConfig parse_run_config(const nlohmann::json& value, const std::string& file)
   c.targets = detail::parse_targets_section(r, "targets", boards, base_dir);
   c.search = r.take("search") ? detail::parse_search_section(r.child("search")) : SearchConfig{};
   c.training = r.take("training") ? detail::parse_training_section(r.child("training")) : TrainingOptions{};
+  c.int8 = r.take("quantization") ? detail::parse_quantization_section(r.child("quantization"))
+                                   : Int8Options{};
   c.output = detail::parse_output_section(r.child("output"));
   r.finish();
   return c;
+}
+
+void check_searchable(const RunConfig& config) {
+  if (config.dataset.validation_fraction <= 0.0)
+    throw ConfigError(config.path, "/dataset/validation_fraction",
+                      "a number > 0 for a search (candidates are selected on the validation split)", "0");
 }
 
 RunConfig load_run_config(const std::string& path) {

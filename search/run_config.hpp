@@ -55,6 +55,7 @@ struct RunConfig {
   std::vector<TargetConfig> targets;
   SearchConfig search;
   TrainingOptions training;
+  Int8Options int8;  ///< the "quantization" section
   OutputConfig output;
   nlohmann::json source;  ///< the config as written, kept in the run directory
 };
@@ -62,6 +63,10 @@ struct RunConfig {
 /// Reads and validates a config file. Relative paths inside it are resolved against the
 /// config file's folder. @throws ConfigError / UserError with file and JSON pointer.
 RunConfig load_run_config(const std::string& path);
+
+/// What a search needs beyond a valid config (`nas-run train` does not): a validation
+/// split to select candidates with. @throws ConfigError naming the field.
+void check_searchable(const RunConfig& config);
 
 /// Validates an already parsed config (`file` names it in errors).
 RunConfig parse_run_config(const nlohmann::json& value, const std::string& file);

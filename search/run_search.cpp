@@ -19,6 +19,7 @@
 #include "space/arch_json.hpp"
 #include "util/atomic_file.hpp"
 #include "trainers/dataset_resize.hpp"
+#include "trainers/model_weights.hpp"
 #include "util/logging.hpp"
 #include "util/seeding.hpp"
 #include "util/stop_signal.hpp"
@@ -74,7 +75,9 @@ void report_finished(const Candidate& c, EvaluationProgress& p) {
   if (c.result.ok)
     spdlog::info("[{}/{}] {} val_acc {:.4f} int8 {} params {} MACs {} | {}: RAM {} B flash {} B {:.2f} ms ({:.1f}s) | best {:.4f} | ETA {}",
                  p.done, p.total, c.identity, c.result.validation_accuracy,
-                 c.int8.ok ? fmt::format("{:.4f}", c.int8.val_int8) : std::string("failed"), c.arch.total_params(),
+                 c.int8.ok ? fmt::format("{:.4f}{}", c.int8.val_int8, c.int8.qat_kept ? " (QAT)" : "")
+                           : std::string("failed"),
+                 c.arch.total_params(),
                  c.arch.total_macs(), c.costs[0].mcu, c.costs[0].costs.ram.total(), c.costs[0].costs.flash.total(),
                  c.costs[0].costs.latency_ms,
                  c.result.seconds, p.best_val, format_duration(eta));
@@ -132,7 +135,12 @@ void evaluate_one(Candidate& c, DataByResolution& data_by_resolution, const RunC
   c.fidelity = {config.training.epochs, int64_t(data.train.size())};
   const TrainedModel trained = train_model(c.arch, data.train, data.validation, &data.test, config.training, c.seed);
   c.result = trained.result;
-  if (c.result.ok) c.int8 = score_int8(c.arch, trained, data.train, data.validation, &data.test);
+  // The trained weights, for `nas-run train`-style reuse and the exporters.
+  if (trained.parameters.size() + trained.state.size() > 0)
+    save_model_weights(dir.model_dir(c.identity), c.arch, trained);
+  if (c.result.ok)
+    c.int8 = score_int8(c.arch, trained, data.train, data.validation, &data.test, config.training, config.int8,
+                        c.seed);
   dir.append_history(candidate_record(c));
   finished[size_t(c.index)] = 1;
   report_finished(c, progress);
@@ -150,7 +158,12 @@ nlohmann::json dataset_info(const DatasetSplits& d) {
 
 }  // namespace
 
+DatasetSplits load_search_data(const RunConfig& config) {
+  return load_dataset(config.dataset, derive_seed(config.search.seed, kDataStream, 0));
+}
+
 RunSummary run_search(const RunConfig& config, int threads) {
+  check_searchable(config);
   const auto start = Clock::now();
   RunDirectory dir = RunDirectory::create(config.output);
   add_log_file(dir.file("run.log"));
@@ -161,7 +174,7 @@ RunSummary run_search(const RunConfig& config, int threads) {
                dir.path(), config.search.seed, arena.max_concurrency());
 
   // Step 1: data. Splits depend only on the seed.
-  const DatasetSplits data = load_dataset(config.dataset, derive_seed(config.search.seed, kDataStream, 0));
+  const DatasetSplits data = load_search_data(config);
   spdlog::info("dataset {}: {} train / {} validation / {} test samples of {}, {} classes", data.train.name,
                data.train.size(), data.validation.size(), data.test.size(), data.train.sample_shape.str(),
                data.train.num_classes);

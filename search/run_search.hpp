@@ -7,6 +7,7 @@
 #include <string>
 
 #include "search/run_config.hpp"
+#include "trainers/dataset.hpp"
 
 namespace hwnas {
 
@@ -19,6 +20,11 @@ struct RunSummary {
   bool stopped_early = false;  ///< signal or wall-time budget
   std::string stop_reason;
 };
+
+/// The train/validation/test splits a search with `config` uses (they depend only on the
+/// dataset section and search.seed), so `nas-run train` scores on the same splits.
+/// @throws DataError / UserError for bad data files.
+DatasetSplits load_search_data(const RunConfig& config);
 
 /// Runs the search described by `config` (its overrides already applied by the CLI).
 /// `threads` bounds the total number of worker threads (0: all cores).

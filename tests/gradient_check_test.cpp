@@ -265,6 +265,15 @@ TEST_SUITE("gradient_check") {
     net.forward(4, Mode::kInference);
     CHECK(net.output()(3, 0) == doctest::Approx(2.0 * 5.0 / std::sqrt(4.0 + 1e-3) + 0.5));
   }
+  TEST_CASE("batch_norm statistics of inputs far from zero (mean 1003, variance 3.5)") {
+    Network net(Architecture("bn", {1, 1, 1}, {make_test_layer("bn", OpKind::kBatchNorm, {"input"})}), 4,
+                1, NetworkOptions{2});  // two chunks: their partial moments are combined
+    net.input() << 1001.0f, 1002.0f, 1003.0f, 1006.0f;
+    net.forward(4, Mode::kTraining);
+    CHECK(block(net, 0, "moving_mean")[0] == doctest::Approx(1003.0));
+    CHECK(block(net, 0, "moving_variance")[0] == doctest::Approx(3.5).epsilon(1e-6));
+    CHECK(net.output()(3, 0) == doctest::Approx(3.0 / std::sqrt(3.5 + 1e-3)).epsilon(1e-5));
+  }
   TEST_CASE("conv2d same padding, stride 1, with bias") {
     check_gradients(single("conv_same", {5, 5, 3}, conv("c", "input", 4, 3, 1, Padding::kSame)));
   }
@@ -286,6 +295,10 @@ TEST_SUITE("gradient_check") {
         single("dw_valid_s2_m2", {7, 7, 3}, depthwise("d", "input", 3, 2, Padding::kValid, 2)));
     check_gradients(
         single("dw_same_s2_m2", {6, 5, 2}, depthwise("d", "input", 3, 2, Padding::kSame, 2)));
+  }
+  TEST_CASE("depthwise_conv2d register blocks: 27 channels are blocks of 16, 8 and 1") {
+    check_gradients(single("dw_c27_s2", {5, 4, 27}, depthwise("d", "input", 3, 2, Padding::kSame, 1)));
+    check_gradients(single("dw_c24_k5", {6, 6, 24}, depthwise("d", "input", 5, 1, Padding::kValid, 1)));
   }
   TEST_CASE("dense with and without bias") {
     check_gradients(single("dense", {1, 1, 12}, dense("d", "input", 5)));
@@ -358,6 +371,7 @@ TEST_SUITE("gradient_check") {
     for (OpKind op : {OpKind::kReLU, OpKind::kReLU6, OpKind::kSoftmax, OpKind::kBatchNorm,
                       OpKind::kFlatten, OpKind::kGlobalAvgPool})
       check_accumulates(make_test_layer("", op, {"input"}), image);
+    check_accumulates(depthwise("", "input", 3, 1, Padding::kSame, 1), image);
     Layer reshape = make_test_layer("", OpKind::kReshape, {"input"});
     reshape.target_shape = {3, 2, 2};
     check_accumulates(reshape, image);

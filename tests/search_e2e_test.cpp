@@ -9,7 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "space/arch_json.hpp"
 #include "tests/test_support.hpp"
+#include "trainers/model_weights.hpp"
 
 namespace hwnas::test {
 
@@ -46,6 +48,7 @@ std::map<int, nlohmann::json> comparable(const std::vector<nlohmann::json>& hist
     record.erase("train_seconds");
     record.erase("images_per_second");
     record.erase("int8_seconds");
+    record.erase("qat_seconds");
     out[record["index"].get<int>()] = record;
   }
   return out;
@@ -134,7 +137,12 @@ TEST_SUITE("search_e2e") {
       CHECK(h["val_accuracy_int8"].get<double>() >= 0.0);
       CHECK(h["test_accuracy_int8"].get<double>() >= 0.0);
       CHECK(h["int8_agreement"].get<double>() > 0.5);
-      CHECK(std::filesystem::exists(run + "/models/" + h["id"].get<std::string>() + "/arch.json"));
+      const std::string model_dir = run + "/models/" + h["id"].get<std::string>();
+      CHECK(std::filesystem::exists(model_dir + "/arch.json"));
+      // The trained weights load back for the network they belong to.
+      const TrainedModel weights = load_model_weights(model_dir, load_architecture(model_dir + "/arch.json"));
+      // (params counts batch norm as Keras does: gamma, beta and the two moving statistics)
+      CHECK(weights.parameters.size() + weights.state.size() == h["params"].get<int64_t>());
       // The cost report keeps the schedule and buffer plan per target, for the exporter.
       const auto report = nlohmann::json::parse(read_text(run + "/models/" + h["id"].get<std::string>() + "/cost_report.json"));
       REQUIRE(report["targets"].size() == 2);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "trainers/lr_schedule.hpp"
+#include "trainers/model_weights.hpp"
 #include "trainers/network.hpp"
 #include "trainers/optimizer.hpp"
 #include "trainers/training_loop.hpp"
@@ -178,6 +179,52 @@ TEST_SUITE("trainer") {
       check_identical(via_api, arena2.execute([&] {
         return train_and_evaluate(tiny_dag(), train, validation, nullptr, o, 5);
       }));
+    }
+  }
+
+  TEST_CASE("augmentation: the same seed gives the same run, and it changes what is learned") {
+    const Dataset train = make_lines(200, 13), validation = make_lines(60, 14);
+    TrainingOptions o = recipe();
+    o.epochs = 2;
+    const TrainedModel plain = train_model(tiny_cnn(), train, validation, nullptr, o, 3);
+    o.augment.max_shift = 2;
+    o.augment.horizontal_flip = true;
+    const TrainedModel a = train_model(tiny_cnn(), train, validation, nullptr, o, 3);
+    tbb::task_arena one_thread(1);
+    const TrainedModel b =
+        one_thread.execute([&] { return train_model(tiny_cnn(), train, validation, nullptr, o, 3); });
+    REQUIRE(a.result.ok);
+    check_identical(a.result, b.result);
+    CHECK(a.parameters == b.parameters);
+    CHECK(a.parameters != plain.parameters);
+    // Lines stay lines when shifted or mirrored: the task is still learned.
+    CHECK(a.result.validation_accuracy > 0.6);
+  }
+
+  TEST_CASE("saved weights load back bit for bit, and a mismatched or damaged file is refused") {
+    const Dataset train = make_lines(90, 15), validation = make_lines(30, 16);
+    TrainingOptions o = recipe();
+    o.epochs = 1;
+    const TrainedModel model = train_model(tiny_cnn(), train, validation, nullptr, o, 4);
+    TempDir dir("weights");
+    save_model_weights(dir.path().string(), tiny_cnn(), model);
+    const TrainedModel back = load_model_weights(dir.path().string(), tiny_cnn());
+    CHECK(back.parameters == model.parameters);
+    CHECK(back.state == model.state);
+    REQUIRE(back.blocks.size() == model.blocks.size());
+    CHECK(back.blocks[0].name == model.blocks[0].name);
+    // Another architecture: the manifest's sizes do not match.
+    CHECK_THROWS_AS(load_model_weights(dir.path().string(), tiny_dag()), UserError);
+    // A truncated weights file.
+    const std::string bin = dir.file("weights.bin");
+    std::string bytes = read_text(bin);
+    write_text(bin, bytes.substr(0, bytes.size() - 4));
+    try {
+      load_model_weights(dir.path().string(), tiny_cnn());
+      FAIL("a truncated file loaded");
+    } catch (const UserError& e) {
+      CHECK(contains(e.what(), "weights.bin"));
+      CHECK(contains(e.what(), "bytes"));
     }
   }
 

@@ -1,17 +1,47 @@
 // This file implements the activation and identity kernels (see activation_kernels.hpp).
 #include "trainers/activation_kernels.hpp"
 
+#include <cstdint>
+#include <limits>
+
 namespace hwnas {
+
+namespace {
+
+// dx (= or +=) (lo < x < hi ? dy : 0) over n floats. Plain loops: Eigen 3.4's select()
+// does not vectorise, these do (compare and blend).
+template <bool kAssign>
+void masked_copy(const float* __restrict x, const float* __restrict dy, float* __restrict dx,
+                 int64_t n, float lo, float hi) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i] > lo && x[i] < hi ? dy[i] : 0.0f;
+    if constexpr (kAssign)
+      dx[i] = v;
+    else
+      dx[i] += v;
+  }
+}
+
+// Gradient of a clamp to [lo, hi]: passes where lo < x < hi.
+void clamp_backward(const LayerTensors& t, const Chunk& chunk, float lo, float hi) {
+  if (!t.input_grads[0]) return;
+  const ConstArrayMap x = chunk_array(*t.inputs[0], chunk);
+  const float* dy = chunk_array(*t.output_grad, chunk).data();
+  float* dx = chunk_array(*t.input_grads[0], chunk).data();
+  if (t.overwrite_grads[0])
+    masked_copy<true>(x.data(), dy, dx, x.size(), lo, hi);
+  else
+    masked_copy<false>(x.data(), dy, dx, x.size(), lo, hi);
+}
+
+}  // namespace
 
 void ReLUKernel::forward(const LayerTensors& t, const Chunk& chunk, Mode /*mode*/, int /*phase*/) {
   chunk_array(*t.output, chunk) = chunk_array(*t.inputs[0], chunk).max(0.0f);
 }
 
 void ReLUKernel::backward(const LayerTensors& t, const Chunk& chunk, int /*phase*/) {
-  if (!t.input_grads[0]) return;
-  const ConstArrayMap x = chunk_array(*t.inputs[0], chunk);
-  write_grad(chunk_array(*t.input_grads[0], chunk),
-             (x > 0.0f).select(chunk_array(*t.output_grad, chunk), 0.0f), t.overwrite_grads[0]);
+  clamp_backward(t, chunk, 0.0f, std::numeric_limits<float>::infinity());
 }
 
 void ReLU6Kernel::forward(const LayerTensors& t, const Chunk& chunk, Mode /*mode*/, int /*phase*/) {
@@ -19,11 +49,7 @@ void ReLU6Kernel::forward(const LayerTensors& t, const Chunk& chunk, Mode /*mode
 }
 
 void ReLU6Kernel::backward(const LayerTensors& t, const Chunk& chunk, int /*phase*/) {
-  if (!t.input_grads[0]) return;
-  const ConstArrayMap x = chunk_array(*t.inputs[0], chunk);
-  write_grad(chunk_array(*t.input_grads[0], chunk),
-             (x > 0.0f && x < 6.0f).select(chunk_array(*t.output_grad, chunk), 0.0f),
-             t.overwrite_grads[0]);
+  clamp_backward(t, chunk, 0.0f, 6.0f);
 }
 
 void SoftmaxKernel::forward(const LayerTensors& t, const Chunk& chunk, Mode /*mode*/,

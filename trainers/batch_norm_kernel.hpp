@@ -14,15 +14,17 @@ namespace hwnas {
 /// y = gamma * (x - mean) / sqrt(var + eps) + beta per channel.
 ///
 /// Training mode uses the mean and (biased) variance over all samples and pixels of the
-/// batch, which spans several chunks, so forward runs in three phases:
-///   0: per-chunk sums of x;                 finish: mean = ordered sum / count
-///   1: per-chunk sums of (x - mean)^2;      finish: var, scale, shift; moving averages
-///      (moving = k * moving + (1 - k) * batch value, see below)
-///   2: y = x * scale + shift.
+/// batch, which spans several chunks, so forward runs in two phases:
+///   0: per chunk, its mean and sum of squared deviations (one pass over x, shifted by
+///      the chunk's first pixel so that the sum of squares does not cancel);
+///      finish: combine the chunks in chunk order (Chan, Golub & LeVeque 1979), var,
+///      scale, shift; moving averages (moving = k * moving + (1 - k) * batch value)
+///   1: y = x * scale + shift.
 /// Backward runs in two: per-chunk sums of dY and dY * xhat (which are also the chunk's
-/// beta and gamma gradients), then dX += gamma / sigma * (dY - mean(dY) - xhat *
-/// mean(dY * xhat)). NOTE: partial sums are per chunk, in double, and reduced in chunk
-/// order, so the statistics do not depend on the number of threads.
+/// beta and gamma gradients), then dX = gamma / sigma * (dY - mean(dY) - xhat *
+/// mean(dY * xhat)), folded into dX = a * dY + b * (x - mean) + c per channel. NOTE:
+/// partial sums are per chunk, in double, and reduced in chunk order, so the statistics
+/// do not depend on the number of threads.
 /// Inference mode is one phase with the moving statistics.
 ///
 /// The moving averages use momentum 0.99 with zero-debiasing (as Adam's moment
@@ -41,7 +43,7 @@ class BatchNormKernel final : public OpKernel {
   std::vector<ParamSpec> param_specs() const override;
   void bind(float* params, float* state) override;
   void reserve(int max_batch, int max_chunks) override;
-  int forward_phases(Mode mode) const override { return mode == Mode::kTraining ? 3 : 1; }
+  int forward_phases(Mode mode) const override { return mode == Mode::kTraining ? 2 : 1; }
   void forward(const LayerTensors& t, const Chunk& chunk, Mode mode, int phase) override;
   void finish_forward_phase(int phase, int num_chunks, Mode mode) override;
   bool assigns_input_grads() const override { return true; }
@@ -53,12 +55,9 @@ class BatchNormKernel final : public OpKernel {
   using RowArray = Eigen::Array<float, 1, Eigen::Dynamic>;
   using PartialMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-  void forward_inference(const ConstTensorMap& x, TensorMap& y, Scratch& scratch) const;
-  void accumulate_sums(const ConstTensorMap& x, int chunk);
-  void accumulate_squares(const ConstTensorMap& x, int chunk);
+  void accumulate_moments(const ConstTensorMap& x, const Chunk& c);
   void accumulate_grad_sums(const ConstTensorMap& x, const ConstTensorMap& dy, const Chunk& c);
-  /// Sum over the first num_chunks rows of m_partials, in chunk order.
-  Eigen::RowVectorXd ordered_sum(int num_chunks) const;
+  void update_moving_averages(const Eigen::RowVectorXd& var);
   double count(int num_chunks) const;
 
   int m_channels;
@@ -69,13 +68,11 @@ class BatchNormKernel final : public OpKernel {
   float* m_moving_variance = nullptr;   ///< (C), state
   std::vector<int64_t> m_chunk_pixels;  ///< pixels (rows*H*W) of each chunk this batch
   PartialMatrix m_partials;             ///< (max_chunks x 2C) per-chunk partial sums
-  Eigen::RowVectorXd m_mean_d;          ///< (C) batch mean, double
   RowArray m_mean;                      ///< (C) batch mean
   RowArray m_inv_std;                   ///< (C) 1 / sqrt(batch var + eps)
   RowArray m_scale;                     ///< (C) gamma * inv_std
   RowArray m_shift;                     ///< (C) beta - mean * scale
-  RowArray m_mean_dy;                   ///< (C) mean of dY over the batch
-  RowArray m_mean_dy_xhat;              ///< (C) mean of dY * xhat over the batch
+  RowArray m_dx_dy, m_dx_x, m_dx_bias;  ///< (C): dX = dx_dy dY + dx_x (x - mean) + dx_bias
   int64_t m_updates = 0;                ///< moving-average updates so far
 };
 

@@ -1,20 +1,61 @@
 // This file implements DepthwiseConv2DKernel (see depthwise_conv2d_kernel.hpp).
+//
+// Depth multiplier 1 (the common case) runs register-blocked loops: for one pixel, the
+// taps' offsets are computed once, then a block of W channels (16, then 8, then 1 for
+// the rest) accumulates all its taps in one vector value and is stored once. dX is
+// computed in gather form (each input pixel sums the output pixels whose windows cover
+// it, from per-layer tap tables), so it is assigned, not scattered into a zeroed dX.
+// Other multipliers use the plain per-tap loops.
 #include "trainers/depthwise_conv2d_kernel.hpp"
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace hwnas {
 
 namespace {
 
+// W floats as one value: a GCC/Clang vector for W > 1 (so that register blocking does
+// not depend on the auto-vectoriser picking the right loop; it vectorised the tap loops
+// with gathers instead), a plain float for W = 1.
+// NOTE: only used for locals, never passed by value, so there is no ABI to mismatch.
+// Explicit specialisations: GCC drops vector_size on a size that depends on W.
+template <int W>
+struct Lanes;
+template <>
+struct Lanes<16> {
+  typedef float type __attribute__((vector_size(64)));
+};
+template <>
+struct Lanes<8> {
+  typedef float type __attribute__((vector_size(32)));
+};
+template <>
+struct Lanes<1> {
+  using type = float;
+};
+static_assert(sizeof(Lanes<16>::type) == 16 * sizeof(float));
+
+template <int W>
+inline typename Lanes<W>::type load(const float* p) {
+  typename Lanes<W>::type v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+// Calls f.template operator()<W>(c) for channel blocks [c, c + W) covering [0, channels).
+template <typename F>
+void for_channel_blocks(int channels, F&& f) {
+  int c = 0;
+  for (; c + 16 <= channels; c += 16) f.template operator()<16>(c);
+  for (; c + 8 <= channels; c += 8) f.template operator()<8>(c);
+  for (; c < channels; ++c) f.template operator()<1>(c);
+}
+
 // o[c*M+m] += x[c] * w[c*M+m] over one input pixel and one tap.
 inline void tap_forward(const float* __restrict x, const float* __restrict w, float* __restrict o,
                         int channels, int multiplier) {
-  if (multiplier == 1) {
-    for (int j = 0; j < channels; ++j) o[j] += x[j] * w[j];
-    return;
-  }
   for (int c = 0; c < channels; ++c)
     for (int m = 0; m < multiplier; ++m) o[c * multiplier + m] += x[c] * w[c * multiplier + m];
 }
@@ -23,12 +64,6 @@ inline void tap_forward(const float* __restrict x, const float* __restrict w, fl
 inline void tap_backward(const float* __restrict x, const float* __restrict w,
                          const float* __restrict g, float* __restrict dw, float* __restrict dx,
                          int channels, int multiplier) {
-  if (multiplier == 1) {
-    for (int j = 0; j < channels; ++j) dw[j] += g[j] * x[j];
-    if (dx)
-      for (int j = 0; j < channels; ++j) dx[j] += g[j] * w[j];
-    return;
-  }
   for (int c = 0; c < channels; ++c) {
     float sum = 0.0f;
     for (int m = 0; m < multiplier; ++m) {
@@ -46,7 +81,27 @@ DepthwiseConv2DKernel::DepthwiseConv2DKernel(const Layer& layer, const TensorSha
     : m_geometry(WindowGeometry::from(layer, input)),
       m_multiplier(layer.depth_multiplier),
       m_out_channels(input.c * layer.depth_multiplier),
-      m_use_bias(layer.use_bias) {}
+      m_use_bias(layer.use_bias),
+      m_blocked(m_multiplier == 1 && layer.kernel_h * layer.kernel_w <= kMaxTaps) {
+  build_tap_table(m_geometry.in_h, m_geometry.kernel_h, m_geometry.stride_h, m_geometry.pad_top,
+                  m_geometry.out_h, m_row_taps, m_row_begin);
+  build_tap_table(m_geometry.in_w, m_geometry.kernel_w, m_geometry.stride_w, m_geometry.pad_left,
+                  m_geometry.out_w, m_col_taps, m_col_begin);
+}
+
+// For each input index i: the (tap k, output index o) pairs with o * stride - pad + k == i.
+void DepthwiseConv2DKernel::build_tap_table(int in, int kernel, int stride, int pad, int out,
+                                            std::vector<TapPair>& taps,
+                                            std::vector<int>& begin) {
+  begin.assign(size_t(in) + 1, 0);
+  for (int i = 0; i < in; ++i) {
+    for (int k = 0; k < kernel; ++k) {
+      const int t = i + pad - k;
+      if (t >= 0 && t % stride == 0 && t / stride < out) taps.push_back({k, t / stride});
+    }
+    begin[size_t(i) + 1] = int(taps.size());
+  }
+}
 
 std::vector<ParamSpec> DepthwiseConv2DKernel::param_specs() const {
   const int64_t taps = int64_t(m_geometry.kernel_h) * m_geometry.kernel_w;
@@ -65,19 +120,98 @@ void DepthwiseConv2DKernel::bind(float* params, float* /*state*/) {
 void DepthwiseConv2DKernel::forward_sample(const float* x, float* y) const {
   const WindowGeometry& g = m_geometry;
   const int cm = m_out_channels;
+  if (!m_blocked) {
+    for_each_window(g, [&](int64_t pixel, int64_t in0, int kh0, int kh1, int kw0, int kw1) {
+      float* o = y + pixel * cm;
+      for (int j = 0; j < cm; ++j) o[j] = m_bias ? m_bias[j] : 0.0f;
+      for (int kh = kh0; kh < kh1; ++kh)
+        for (int kw = kw0; kw < kw1; ++kw)
+          tap_forward(x + (in0 + int64_t(kh) * g.in_w + kw) * g.channels,
+                      m_kernel + int64_t(kh * g.kernel_w + kw) * cm, o, g.channels, m_multiplier);
+    });
+    return;
+  }
+  const float* w = m_kernel;
+  const float* bias = m_bias;
+  int64_t x_off[kMaxTaps], w_off[kMaxTaps];
   for_each_window(g, [&](int64_t pixel, int64_t in0, int kh0, int kh1, int kw0, int kw1) {
-    float* o = y + pixel * cm;
-    if (m_bias)
-      std::copy(m_bias, m_bias + cm, o);
-    else
-      std::fill(o, o + cm, 0.0f);
-    for (int kh = kh0; kh < kh1; ++kh)
-      for (int kw = kw0; kw < kw1; ++kw)
-        tap_forward(x + (in0 + int64_t(kh) * g.in_w + kw) * g.channels,
-                    m_kernel + int64_t(kh * g.kernel_w + kw) * cm, o, g.channels, m_multiplier);
+    const int n = window_offsets(in0, kh0, kh1, kw0, kw1, x_off, w_off);
+    for_channel_blocks(cm, [&]<int W>(int c) {
+      typename Lanes<W>::type acc = {};
+      if (bias) acc = load<W>(bias + c);
+      for (int t = 0; t < n; ++t) acc += load<W>(x + x_off[t] + c) * load<W>(w + w_off[t] + c);
+      std::memcpy(y + pixel * cm + c, &acc, sizeof(acc));
+    });
   });
 }
 
+int DepthwiseConv2DKernel::window_offsets(int64_t in0, int kh0, int kh1, int kw0, int kw1,
+                                          int64_t* x_off, int64_t* w_off) const {
+  const WindowGeometry& g = m_geometry;
+  int n = 0;
+  for (int kh = kh0; kh < kh1; ++kh)
+    for (int kw = kw0; kw < kw1; ++kw, ++n) {
+      x_off[n] = (in0 + int64_t(kh) * g.in_w + kw) * m_out_channels;
+      w_off[n] = int64_t(kh * g.kernel_w + kw) * m_out_channels;
+    }
+  return n;
+}
+
+// Blocked: dW and db by scattering each output pixel's gradient over its taps.
+void DepthwiseConv2DKernel::weight_grad_sample(const float* x, const float* dy, float* dw,
+                                               float* db) const {
+  const WindowGeometry& g = m_geometry;
+  const int cm = m_out_channels;
+  int64_t x_off[kMaxTaps], w_off[kMaxTaps];
+  for_each_window(g, [&](int64_t pixel, int64_t in0, int kh0, int kh1, int kw0, int kw1) {
+    const int n = window_offsets(in0, kh0, kh1, kw0, kw1, x_off, w_off);
+    for_channel_blocks(cm, [&]<int W>(int c) {
+      const auto grad = load<W>(dy + pixel * cm + c);
+      if (db) {
+        const auto sum = load<W>(db + c) + grad;
+        std::memcpy(db + c, &sum, sizeof(sum));
+      }
+      for (int t = 0; t < n; ++t) {
+        float* d = dw + w_off[t] + c;
+        const auto sum = load<W>(d) + grad * load<W>(x + x_off[t] + c);
+        std::memcpy(d, &sum, sizeof(sum));
+      }
+    });
+  });
+}
+
+// Blocked: dX[ih, iw] = sum over the (kh, oh) x (kw, ow) pairs that reach it of
+// dY[oh, ow] * W[kh, kw]; assigned (kAssign) or added.
+template <bool kAssign>
+void DepthwiseConv2DKernel::input_grad_sample(const float* dy, float* dx) const {
+  const WindowGeometry& g = m_geometry;
+  const int cm = m_out_channels;
+  const float* w = m_kernel;
+  int64_t dy_off[kMaxTaps], w_off[kMaxTaps];
+  for (int ih = 0; ih < g.in_h; ++ih) {
+    const TapPair* rows = m_row_taps.data() + m_row_begin[size_t(ih)];
+    const int n_rows = m_row_begin[size_t(ih) + 1] - m_row_begin[size_t(ih)];
+    for (int iw = 0; iw < g.in_w; ++iw) {
+      const TapPair* cols = m_col_taps.data() + m_col_begin[size_t(iw)];
+      const int n_cols = m_col_begin[size_t(iw) + 1] - m_col_begin[size_t(iw)];
+      int n = 0;
+      for (int r = 0; r < n_rows; ++r)
+        for (int q = 0; q < n_cols; ++q, ++n) {
+          dy_off[n] = (int64_t(rows[r].out) * g.out_w + cols[q].out) * cm;
+          w_off[n] = int64_t(rows[r].tap * g.kernel_w + cols[q].tap) * cm;
+        }
+      float* out = dx + (int64_t(ih) * g.in_w + iw) * cm;
+      for_channel_blocks(cm, [&]<int W>(int c) {
+        typename Lanes<W>::type acc = {};
+        for (int t = 0; t < n; ++t) acc += load<W>(dy + dy_off[t] + c) * load<W>(w + w_off[t] + c);
+        if constexpr (!kAssign) acc += load<W>(out + c);
+        std::memcpy(out + c, &acc, sizeof(acc));
+      });
+    }
+  }
+}
+
+// Not blocked: dW, db and (if dx) dX, scattered per output pixel and tap.
 void DepthwiseConv2DKernel::backward_sample(const float* x, const float* dy, float* dw, float* db,
                                             float* dx) const {
   const WindowGeometry& g = m_geometry;
@@ -108,9 +242,20 @@ void DepthwiseConv2DKernel::backward(const LayerTensors& t, const Chunk& chunk, 
   float* db = m_use_bias ? dw + kernel_size : nullptr;
   std::fill(dw, dw + kernel_size + (m_use_bias ? m_out_channels : 0), 0.0f);
   Tensor* dx = t.input_grads[0];
-  for (int s = chunk.row0; s < chunk.row0 + chunk.rows; ++s)
-    backward_sample(row_ptr(*t.inputs[0], s), row_ptr(*t.output_grad, s), dw, db,
-                    dx ? row_ptr(*dx, s) : nullptr);
+  for (int s = chunk.row0; s < chunk.row0 + chunk.rows; ++s) {
+    const float* x = row_ptr(*t.inputs[0], s);
+    const float* dy = row_ptr(*t.output_grad, s);
+    if (!m_blocked) {  // the Network zeroed dX (assigns_input_grads() is false)
+      backward_sample(x, dy, dw, db, dx ? row_ptr(*dx, s) : nullptr);
+      continue;
+    }
+    weight_grad_sample(x, dy, dw, db);
+    if (!dx) continue;
+    if (t.overwrite_grads[0])
+      input_grad_sample<true>(dy, row_ptr(*dx, s));
+    else
+      input_grad_sample<false>(dy, row_ptr(*dx, s));
+  }
 }
 
 std::unique_ptr<OpKernel> make_depthwise_conv2d_kernel(const Layer& layer,

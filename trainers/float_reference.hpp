@@ -1,8 +1,8 @@
 // This file implements the float reference inference of a FoldedModel: plain loops in
 // double, one sample at a time, one function per deployed op. It calibrates the
 // quantiser (the range of every tensor), checks batch-norm folding against the trained
-// Network, scores float accuracy, and, run on dequantised int8 weights and activations,
-// is the float simulation of a quantised model.
+// Network, and, run on dequantised int8 weights and activations, is the float simulation
+// of a quantised model. Scoring uses FloatBatchRunner (float_batch_runner.hpp) instead.
 #pragma once
 
 #include <functional>
@@ -14,6 +14,15 @@ namespace hwnas {
 
 /// One sample's tensors, indexed like FoldedModel::tensor_shapes (0: the input).
 using FloatTensors = std::vector<std::vector<double>>;
+
+/// Computes op `op` of `model` on one sample in T (double or float): inputs[i] holds the
+/// tensor op.deploy.inputs[i], `output` receives op.deploy.out_shape elements, activation
+/// included.
+template <typename T>
+void run_float_op(const FoldedModel& model, size_t op, const T* const* inputs, T* output);
+extern template void run_float_op<double>(const FoldedModel&, size_t, const double* const*,
+                                          double*);
+extern template void run_float_op<float>(const FoldedModel&, size_t, const float* const*, float*);
 
 /// Computes op `op` of `model` from the tensors its inputs name into tensors[output]
 /// (resized), activation included.

@@ -7,21 +7,23 @@
 
 #include <algorithm>
 #include <atomic>
-#include <vector>
+#include <optional>
 
-#include "trainers/float_reference.hpp"
-#include "trainers/int8_reference.hpp"
+#include "trainers/float_batch_runner.hpp"
+#include "trainers/int8_batch_runner.hpp"
 
 namespace hwnas {
 
 namespace {
 
-int float_prediction(const FoldedModel& model, const float* row) {
-  const std::vector<double> input(row, row + model.input_shape.elements());
-  const FloatTensors t = run_float(model, input.data());
-  const std::vector<double>& s = t[size_t(model.score_tensor)];
-  return int(std::max_element(s.begin(), s.end()) - s.begin());
-}
+// Samples per batch. NOTE: batches are fixed slices of the data set, whatever the thread
+// count, so each sample is always computed in the same batch.
+constexpr int64_t kBatch = 16;
+
+struct Runners {
+  Int8BatchRunner int8;
+  std::optional<FloatBatchRunner> floats;  // only when the float side is compared
+};
 
 }  // namespace
 
@@ -32,20 +34,31 @@ QuantizedAccuracy evaluate_quantized(const FoldedModel& float_model,
   r.samples = int64_t(data.size());
   if (r.samples == 0) return r;
   std::atomic<int64_t> float_correct{0}, int8_correct{0}, agree{0};
-  tbb::enumerable_thread_specific<Int8Reference> references(
-      [&] { return Int8Reference(int8_model); });
-  tbb::parallel_for(tbb::blocked_range<int64_t>(0, r.samples),
+  tbb::enumerable_thread_specific<Runners> runners([&] {
+    Runners rs{Int8BatchRunner(int8_model, int(kBatch)), std::nullopt};
+    if (compare_float) rs.floats.emplace(float_model, int(kBatch));
+    return rs;
+  });
+  const int64_t batches = (r.samples + kBatch - 1) / kBatch;
+  tbb::parallel_for(tbb::blocked_range<int64_t>(0, batches),
                     [&](const tbb::blocked_range<int64_t>& range) {
-                      Int8Reference& reference = references.local();
+                      Runners& rs = runners.local();
                       int64_t f = 0, q = 0, a = 0;
-                      for (int64_t i = range.begin(); i < range.end(); ++i) {
-                        const float* row = data.x.row(Eigen::Index(i)).data();
-                        const int pf = compare_float ? float_prediction(float_model, row) : -1;
-                        reference.run(row);
-                        const int pq = reference.predicted_class();
-                        f += pf == data.y[size_t(i)];
-                        q += pq == data.y[size_t(i)];
-                        a += pf == pq;
+                      for (int64_t batch = range.begin(); batch < range.end(); ++batch) {
+                        const int64_t first = batch * kBatch;
+                        const int n = int(std::min(kBatch, r.samples - first));
+                        const float* rows = data.x.row(Eigen::Index(first)).data();
+                        const auto stride = int64_t(data.x.cols());
+                        rs.int8.run(rows, stride, n);
+                        if (rs.floats) rs.floats->run(rows, stride, n);
+                        for (int b = 0; b < n; ++b) {
+                          const int label = data.y[size_t(first + b)];
+                          const int pq = rs.int8.predicted_class(b);
+                          const int pf = rs.floats ? rs.floats->predicted_class(b) : -1;
+                          f += pf == label;
+                          q += pq == label;
+                          a += pf == pq;
+                        }
                       }
                       float_correct += f;
                       int8_correct += q;

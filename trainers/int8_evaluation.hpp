@@ -22,7 +22,8 @@ struct QuantizedAccuracy {
 /// score tensor, first on ties); all zero for an empty set.
 /// NOTE: runs samples in parallel; the counts do not depend on the thread count.
 /// With `compare_float` false only the int8 model runs (float_accuracy and agreement stay
-/// 0): the double-precision float reference costs as much as the int8 one.
+/// 0), which halves the cost. Both sides run batched (Int8BatchRunner, bit-exact with
+/// Int8Reference; FloatBatchRunner, float32): see docs/quantization.md, "Scoring speed".
 QuantizedAccuracy evaluate_quantized(const FoldedModel& float_model,
                                      const QuantizedModel& int8_model, const Dataset& data,
                                      bool compare_float = true);

@@ -1,17 +1,18 @@
 // This file implements the integer-only reference inference (see int8_reference.hpp).
 // Kernel by kernel it follows TF Lite's reference_integer_ops (conv, depthwise_conv,
-// fully_connected, pooling, mean, add) and TF Lite Micro's relu and requantising concat.
+// fully_connected, pooling, mean, add, softmax) and TF Lite Micro's relu and requantising
+// concat.
 #include "trainers/int8_reference.hpp"
 
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 
+#include "trainers/int8_softmax.hpp"
+
 namespace hwnas {
 
 namespace {
-
-using Int8 = std::vector<int8_t>;
 
 struct OpContext {
   const QuantizedOp& op;
@@ -21,12 +22,11 @@ struct OpContext {
   }
 };
 
-void conv(const OpContext& c, const Int8& x, Int8& y) {
+void conv(const OpContext& c, const int8_t* x, int8_t* y) {
   const QuantizedOp& op = c.op;
   const WindowGeometry& g = op.geometry;
   const int cout = op.deploy.out_shape.c, cin = g.channels;
   const int32_t in_offset = -c.in.zero_point;
-  y.resize(size_t(g.out_pixels()) * size_t(cout));
   for_each_window(g, [&](int64_t pixel, int64_t in0, int kh0, int kh1, int kw0, int kw1) {
     for (int oc = 0; oc < cout; ++oc) {
       int32_t acc = 0;
@@ -34,42 +34,39 @@ void conv(const OpContext& c, const Int8& x, Int8& y) {
         for (int kw = kw0; kw < kw1; ++kw) {
           const int8_t* w =
               op.weights.data() + ((int64_t(oc) * g.kernel_h + kh) * g.kernel_w + kw) * cin;
-          const int8_t* in = x.data() + (in0 + int64_t(kh) * g.in_w + kw) * cin;
+          const int8_t* in = x + (in0 + int64_t(kh) * g.in_w + kw) * cin;
           for (int ic = 0; ic < cin; ++ic) acc += int32_t(w[ic]) * (int32_t(in[ic]) + in_offset);
         }
       acc += op.biases[size_t(oc)];
-      y[size_t(pixel * cout + oc)] =
+      y[pixel * cout + oc] =
           c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[size_t(oc)]));
     }
   });
 }
 
-void depthwise(const OpContext& c, const Int8& x, Int8& y) {
+void depthwise(const OpContext& c, const int8_t* x, int8_t* y) {
   const QuantizedOp& op = c.op;
   const WindowGeometry& g = op.geometry;
   const int cm = op.deploy.out_shape.c, m = op.depth_multiplier;
   const int32_t in_offset = -c.in.zero_point;
-  y.resize(size_t(g.out_pixels()) * size_t(cm));
   for_each_window(g, [&](int64_t pixel, int64_t in0, int kh0, int kh1, int kw0, int kw1) {
     for (int j = 0; j < cm; ++j) {
       int32_t acc = 0;
       for (int kh = kh0; kh < kh1; ++kh)
         for (int kw = kw0; kw < kw1; ++kw)
           acc += int32_t(op.weights[size_t((kh * g.kernel_w + kw) * cm + j)]) *
-                 (int32_t(x[size_t((in0 + int64_t(kh) * g.in_w + kw) * g.channels + j / m)]) +
-                  in_offset);
+                 (int32_t(x[(in0 + int64_t(kh) * g.in_w + kw) * g.channels + j / m]) + in_offset);
       acc += op.biases[size_t(j)];
-      y[size_t(pixel * cm + j)] =
+      y[pixel * cm + j] =
           c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[size_t(j)]));
     }
   });
 }
 
-void dense(const OpContext& c, const Int8& x, Int8& y) {
+void dense(const OpContext& c, const int8_t* x, int8_t* y) {
   const QuantizedOp& op = c.op;
-  const size_t units = size_t(op.deploy.out_shape.c), n = x.size();
+  const size_t units = size_t(op.deploy.out_shape.c), n = size_t(op.deploy.in_shape.elements());
   const int32_t in_offset = -c.in.zero_point;
-  y.resize(units);
   for (size_t u = 0; u < units; ++u) {
     int32_t acc = 0;
     for (size_t i = 0; i < n; ++i)
@@ -80,48 +77,61 @@ void dense(const OpContext& c, const Int8& x, Int8& y) {
 }
 
 // A batch norm that could not be folded: a 1x1 depthwise convolution, multiplier 1.
-void scale(const OpContext& c, const Int8& x, Int8& y) {
+void scale(const OpContext& c, const int8_t* x, int8_t* y) {
   const QuantizedOp& op = c.op;
-  const size_t channels = op.weights.size();
-  y.resize(x.size());
-  for (size_t i = 0; i < x.size(); ++i) {
-    const size_t ch = i % channels;
-    const int32_t acc = int32_t(op.weights[ch]) * (int32_t(x[i]) - c.in.zero_point) + op.biases[ch];
-    y[i] = c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[ch]));
-  }
+  const auto channels = int64_t(op.weights.size());
+  const int64_t n = op.deploy.out_shape.elements();
+  for (int64_t p0 = 0; p0 < n; p0 += channels)
+    for (int64_t ch = 0; ch < channels; ++ch) {
+      const int32_t acc =
+          int32_t(op.weights[size_t(ch)]) * (int32_t(x[p0 + ch]) - c.in.zero_point) +
+          op.biases[size_t(ch)];
+      y[p0 + ch] =
+          c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[size_t(ch)]));
+    }
 }
 
 // Max and average pooling keep the input's parameters; the average rounds half away
 // from zero over the taps inside the input (TF Lite and arm_avgpool_s8).
-void pool(const OpContext& c, const Int8& x, Int8& y) {
+// NOTE: channels innermost, in blocks of kBlock, so that the compiler vectorises.
+void pool(const OpContext& c, const int8_t* x, int8_t* y) {
+  constexpr int kBlock = 64;
   const QuantizedOp& op = c.op;
   const WindowGeometry& g = op.geometry;
   const int ch = g.channels;
-  y.resize(size_t(g.out_pixels()) * size_t(ch));
+  const bool average = op.deploy.average;
   for_each_window(g, [&](int64_t pixel, int64_t in0, int kh0, int kh1, int kw0, int kw1) {
     const int32_t count = (kh1 - kh0) * (kw1 - kw0);
-    for (int j = 0; j < ch; ++j) {
-      int32_t acc = op.deploy.average ? 0 : -128;
+    for (int j0 = 0; j0 < ch; j0 += kBlock) {
+      const int nj = std::min(kBlock, ch - j0);
+      int32_t acc[kBlock];
+      std::fill(acc, acc + nj, average ? 0 : -128);
       for (int kh = kh0; kh < kh1; ++kh)
         for (int kw = kw0; kw < kw1; ++kw) {
-          const int32_t v = x[size_t((in0 + int64_t(kh) * g.in_w + kw) * ch + j)];
-          acc = op.deploy.average ? acc + v : std::max(acc, v);
+          const int8_t* in = x + (in0 + int64_t(kh) * g.in_w + kw) * ch + j0;
+          if (average)
+            for (int j = 0; j < nj; ++j) acc[j] += in[j];
+          else
+            for (int j = 0; j < nj; ++j) acc[j] = std::max(acc[j], int32_t(in[j]));
         }
-      if (op.deploy.average) acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-      y[size_t(pixel * ch + j)] = int8_t(std::clamp(acc, op.activation_min, op.activation_max));
+      for (int j = 0; j < nj; ++j) {
+        int32_t v = acc[j];
+        if (average) v = v > 0 ? (v + count / 2) / count : (v - count / 2) / count;
+        y[pixel * ch + j0 + j] = int8_t(std::clamp(v, op.activation_min, op.activation_max));
+      }
     }
   });
 }
 
 // TF Lite's int8 MEAN over height and width (reference_integer_ops::Mean): requantise the
 // sum of (x - zero point), then divide by the pixel count rounding half away from zero.
-void global_pool(const OpContext& c, const Int8& x, Int8& y) {
-  const size_t ch = size_t(c.op.deploy.out_shape.c), pixels = x.size() / ch;
+void global_pool(const OpContext& c, const int8_t* x, int8_t* y) {
+  const auto ch = int64_t(c.op.deploy.out_shape.c);
+  const int64_t pixels = c.op.deploy.in_shape.elements() / ch;
   const auto n = int32_t(pixels);
-  y.resize(ch);
-  for (size_t j = 0; j < ch; ++j) {
+  for (int64_t j = 0; j < ch; ++j) {
     int32_t acc = 0;
-    for (size_t p = 0; p < pixels; ++p) acc += int32_t(x[p * ch + j]) - c.in.zero_point;
+    for (int64_t p = 0; p < pixels; ++p) acc += int32_t(x[p * ch + j]) - c.in.zero_point;
     acc = multiply_by_quantized_multiplier(acc, c.op.output_multipliers[0]);
     acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
     y[j] = c.finish(acc);
@@ -129,15 +139,14 @@ void global_pool(const OpContext& c, const Int8& x, Int8& y) {
 }
 
 // TF Lite's int8 ADD (reference_integer_ops::AddElementwise), any number of inputs.
-void add(const QuantizedModel& m, const OpContext& c, const Int8Tensors& t, Int8& y) {
+void add(const QuantizedModel& m, const OpContext& c, const int8_t* const* inputs, int8_t* y) {
   const QuantizedOp& op = c.op;
-  y.resize(t[size_t(op.deploy.inputs[0])].size());
-  for (size_t k = 0; k < y.size(); ++k) {
+  const int64_t n = op.deploy.out_shape.elements();
+  for (int64_t k = 0; k < n; ++k) {
     int32_t sum = 0;
     for (size_t i = 0; i < op.deploy.inputs.size(); ++i) {
-      const auto id = size_t(op.deploy.inputs[i]);
-      const int32_t shifted =
-          (int32_t(t[id][k]) - m.tensor_params[id].zero_point) * (1 << op.left_shift);
+      const int32_t zero_point = m.tensor_params[size_t(op.deploy.inputs[i])].zero_point;
+      const int32_t shifted = (int32_t(inputs[i][k]) - zero_point) * (1 << op.left_shift);
       sum += multiply_by_quantized_multiplier(shifted, op.input_multipliers[i]);
     }
     y[k] = c.finish(multiply_by_quantized_multiplier(sum, op.output_multipliers[0]));
@@ -146,11 +155,10 @@ void add(const QuantizedModel& m, const OpContext& c, const Int8Tensors& t, Int8
 
 // Channel concatenation; an input with other parameters than the output is requantised
 // as TF Lite Micro's QUANTIZE (int8 -> int8) does.
-void concat(const QuantizedModel& m, const OpContext& c, const Int8Tensors& t, Int8& y) {
+void concat(const QuantizedModel& m, const OpContext& c, const int8_t* const* inputs, int8_t* y) {
   const QuantizedOp& op = c.op;
   const int cout = op.deploy.out_shape.c;
   const int64_t pixels = op.deploy.out_shape.elements() / cout;
-  y.resize(size_t(op.deploy.out_shape.elements()));
   int offset = 0;
   for (size_t i = 0; i < op.deploy.inputs.size(); ++i) {
     const auto id = size_t(op.deploy.inputs[i]);
@@ -159,47 +167,31 @@ void concat(const QuantizedModel& m, const OpContext& c, const Int8Tensors& t, I
     const int ch = m.tensor_shapes[id].c;
     for (int64_t p = 0; p < pixels; ++p)
       for (int j = 0; j < ch; ++j) {
-        const int32_t v = t[id][size_t(p * ch + j)];
+        const int32_t v = inputs[i][p * ch + j];
         const int32_t r =
             same ? v - in.zero_point
                  : multiply_by_quantized_multiplier(v - in.zero_point, op.input_multipliers[i]);
-        y[size_t(p * cout + offset + j)] = c.finish(r);
+        y[p * cout + offset + j] = c.finish(r);
       }
     offset += ch;
   }
 }
 
 // TF Lite Micro's int8 RELU / RELU6: requantise, then clamp to the activation range.
-void activation(const OpContext& c, const Int8& x, Int8& y) {
-  y.resize(x.size());
-  for (size_t i = 0; i < x.size(); ++i)
+void activation(const OpContext& c, const int8_t* x, int8_t* y) {
+  const int64_t n = c.op.deploy.out_shape.elements();
+  for (int64_t i = 0; i < n; ++i)
     y[i] = c.finish(multiply_by_quantized_multiplier(int32_t(x[i]) - c.in.zero_point,
                                                      c.op.output_multipliers[0]));
 }
 
-// NOTE: float (see run_int8_op's documentation).
-void softmax(const OpContext& c, const Int8& x, Int8& y) {
-  const auto channels = size_t(c.op.deploy.out_shape.c);
-  y.resize(x.size());
-  std::vector<double> e(channels);
-  for (size_t p0 = 0; p0 < x.size(); p0 += channels) {
-    const int32_t top = *std::max_element(x.begin() + std::ptrdiff_t(p0),
-                                          x.begin() + std::ptrdiff_t(p0 + channels));
-    double sum = 0.0;
-    for (size_t j = 0; j < channels; ++j)
-      sum += e[j] = std::exp(double(c.in.scale) * (x[p0 + j] - top));
-    for (size_t j = 0; j < channels; ++j) y[p0 + j] = quantize_value(e[j] / sum, c.out);
-  }
-}
-
 }  // namespace
 
-void run_int8_op(const QuantizedModel& m, size_t index, Int8Tensors& t) {
+void run_int8_op(const QuantizedModel& m, size_t index, const int8_t* const* inputs, int8_t* y) {
   const QuantizedOp& op = m.ops[index];
   const OpContext c{op, m.tensor_params[size_t(op.deploy.inputs[0])],
                     m.tensor_params[size_t(op.deploy.output)]};
-  const Int8& x = t[size_t(op.deploy.inputs[0])];
-  Int8& y = t[size_t(op.deploy.output)];
+  const int8_t* x = inputs[0];
   switch (op.deploy.kind) {
     case DeployKind::kConv:
     case DeployKind::kPointwiseConv:
@@ -221,21 +213,33 @@ void run_int8_op(const QuantizedModel& m, size_t index, Int8Tensors& t) {
       global_pool(c, x, y);
       break;
     case DeployKind::kAdd:
-      add(m, c, t, y);
+      add(m, c, inputs, y);
       break;
     case DeployKind::kConcat:
-      concat(m, c, t, y);
+      concat(m, c, inputs, y);
       break;
     case DeployKind::kReshape:
-      y = x;
+      std::copy(x, x + op.deploy.out_shape.elements(), y);
       break;
     case DeployKind::kActivation:
       activation(c, x, y);
       break;
-    case DeployKind::kSoftmax:
-      softmax(c, x, y);
+    case DeployKind::kSoftmax: {
+      const int depth = op.deploy.out_shape.c;
+      int8_softmax(int8_softmax_params(double(c.in.scale)), x, y,
+                   op.deploy.out_shape.elements() / depth, depth);
       break;
+    }
   }
+}
+
+void run_int8_op(const QuantizedModel& m, size_t index, Int8Tensors& t) {
+  const QuantizedOp& op = m.ops[index];
+  std::vector<const int8_t*> inputs;
+  for (int id : op.deploy.inputs) inputs.push_back(t[size_t(id)].data());
+  std::vector<int8_t>& y = t[size_t(op.deploy.output)];
+  y.resize(size_t(op.deploy.out_shape.elements()));
+  run_int8_op(m, index, inputs.data(), y.data());
 }
 
 Int8Reference::Int8Reference(const QuantizedModel& model)

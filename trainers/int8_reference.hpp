@@ -1,8 +1,12 @@
 // This file implements the integer-only reference inference of a QuantizedModel: the
 // arithmetic of TF Lite Micro's int8 reference kernels (which CMSIS-NN reproduces bit for
 // bit): int32 accumulators over (input - input zero point) * weight, int32 bias,
-// requantisation with multiply_by_quantized_multiplier, output zero point, clamp. No
-// float is used inside the op kernels, except softmax (see below).
+// requantisation with multiply_by_quantized_multiplier, output zero point, clamp; softmax
+// in gemmlowp fixed point (int8_softmax.hpp). No float is used inside the op kernels.
+//
+// These are plain loops, one sample at a time: the readable transcription of TF Lite that
+// the tests hold everything else to. Int8BatchRunner (int8_batch_runner.hpp) computes the
+// same bits fast, for scoring.
 #pragma once
 
 #include <cstdint>
@@ -15,9 +19,12 @@ namespace hwnas {
 /// One sample's int8 tensors, indexed like QuantizedModel::tensor_shapes (0: the input).
 using Int8Tensors = std::vector<std::vector<int8_t>>;
 
+/// Computes op `op` of `model` on one sample: inputs[i] holds the tensor
+/// op.deploy.inputs[i], `output` receives op.deploy.out_shape elements.
+void run_int8_op(const QuantizedModel& model, size_t op, const int8_t* const* inputs,
+                 int8_t* output);
+
 /// Computes op `op` from the tensors its inputs name into tensors[output] (resized).
-/// Softmax is computed in float from the dequantised input and quantised to the output
-/// parameters (1/256, -128); TF Lite's fixed-point softmax is not reproduced yet.
 void run_int8_op(const QuantizedModel& model, size_t op, Int8Tensors& tensors);
 
 /// Runs a QuantizedModel one sample at a time, reusing its tensors.

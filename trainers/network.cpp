@@ -55,18 +55,33 @@ void Network::build_kernels(uint64_t seed) {
   m_grads.setZero(n_params);
   m_state.resize(n_state);
   size_t b = 0;
+  m_state_offset.assign(m_arch.size(), -1);
   for (size_t i = 0; i < m_arch.size(); ++i) {
-    const int64_t params0 = m_param_offset[i];
-    int64_t state0 = -1;
     for (const ParamSpec& s : specs[i]) {
       const ParamBlock& block = m_blocks[b];
       float* data = (s.trainable ? m_params.data() : m_state.data()) + block.offset;
       init_param(s, derive_seed(seed, kInitSeedPurpose, b), data);
-      if (!s.trainable && state0 < 0) state0 = block.offset;
+      if (!s.trainable && m_state_offset[i] < 0) m_state_offset[i] = block.offset;
       ++b;
     }
-    m_kernels[i]->bind(m_params.data() + params0, state0 < 0 ? nullptr : m_state.data() + state0);
   }
+  bind_parameters(m_params.data());
+}
+
+// Points every kernel at its slice of `params` (m_params or the hooks' copy) and of m_state.
+void Network::bind_parameters(float* params) {
+  for (size_t i = 0; i < m_arch.size(); ++i)
+    m_kernels[i]->bind(params + m_param_offset[i],
+                       m_state_offset[i] < 0 ? nullptr : m_state.data() + m_state_offset[i]);
+}
+
+void Network::set_hooks(NetworkHooks* hooks) {
+  m_hooks = hooks;
+  if (hooks)
+    m_effective_params = m_params;
+  else
+    m_effective_params.resize(0);
+  bind_parameters(hooks ? m_effective_params.data() : m_params.data());
 }
 
 void Network::allocate_tensors() {
@@ -174,8 +189,12 @@ void Network::run_step(const Step& step, const Chunk& chunk, bool backward, Mode
   const LayerTensors& t = m_tensors[i];
   if (!backward) {
     m_kernels[i]->forward(t, chunk, mode, step.phase);
+    if (m_hooks && step.phase + 1 == m_kernels[i]->forward_phases(mode))
+      m_hooks->after_forward(step.layer, chunk, mode, m_outputs[i]);
     return;
   }
+  if (m_hooks && step.phase == 0 && m_output_grads[i].size() > 0)
+    m_hooks->before_backward(step.layer, chunk, m_output_grads[i]);
   if (step.phase == 0)
     for (size_t s = 0; s < t.input_grads.size(); ++s)
       if (m_clears_grad[i][s]) chunk_array(*t.input_grads[s], chunk).setZero();
@@ -212,6 +231,7 @@ void Network::run_plan(const std::vector<Segment>& plan, bool backward, Mode mod
 void Network::forward(int batch, Mode mode) {
   assert(batch >= 1 && batch <= m_max_batch);
   m_batch = batch;
+  if (m_hooks) m_hooks->begin_forward(batch, mode, m_params, m_effective_params, m_input);
   run_plan(mode == Mode::kTraining ? m_forward_training : m_forward_inference, false, mode);
 }
 

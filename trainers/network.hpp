@@ -36,6 +36,29 @@ struct ParamBlock {
   bool decay = false;  ///< weight decay applies
 };
 
+/// Optional hooks into a Network's passes; quantisation-aware training (trainers/qat.hpp)
+/// uses them to fake-quantise weights and activations. Without hooks (the default) a
+/// Network runs exactly as if they did not exist, at the cost of one pointer test per step.
+/// NOTE: after_forward and before_backward are called concurrently for different chunks
+/// of a batch; they may only write the chunk's rows (and data of their own indexed by
+/// the chunk). begin_forward runs on the calling thread.
+class NetworkHooks {
+ public:
+  virtual ~NetworkHooks() = default;
+  /// At the start of every forward(), before any layer runs: fills `effective`, the
+  /// parameters the kernels compute with (same size as `params`), from the trainable
+  /// `params`, and may rewrite the first `batch` rows of `input`. Gradients are taken at
+  /// `effective` and applied by the optimiser to `params` (a straight-through estimator).
+  virtual void begin_forward(int batch, Mode mode, const Eigen::VectorXf& params,
+                             Eigen::VectorXf& effective, Tensor& input) = 0;
+  /// After layer `layer` computed the chunk's rows of its output (both modes); may
+  /// rewrite them before any later layer reads them.
+  virtual void after_forward(int layer, const Chunk& chunk, Mode mode, Tensor& output) = 0;
+  /// Before layer `layer` back-propagates the chunk, whose rows of dL/d output are then
+  /// complete; may rewrite them.
+  virtual void before_backward(int layer, const Chunk& chunk, Tensor& output_grad) = 0;
+};
+
 /// Executes an Architecture's layers in their listed order (a valid schedule of the DAG).
 ///
 /// Forward and backward run as a sequence of segments. Within a segment, every chunk of
@@ -92,6 +115,11 @@ class Network {
   const std::vector<ParamBlock>& blocks() const { return m_blocks; }
   const OpKernel& kernel(size_t layer) const { return *m_kernels[layer]; }
 
+  /// Installs `hooks` (not owned, must outlive their use; nullptr removes them). While
+  /// hooks are installed the kernels read a separate copy of the parameters that
+  /// NetworkHooks::begin_forward rewrites at every forward().
+  void set_hooks(NetworkHooks* hooks);
+
  private:
   struct Step {
     int layer = -1;
@@ -104,6 +132,7 @@ class Network {
   };
 
   void build_kernels(uint64_t seed);
+  void bind_parameters(float* params);
   void allocate_tensors();
   void bind_tensors();
   void mark_first_writers();
@@ -123,6 +152,7 @@ class Network {
   std::vector<std::unique_ptr<OpKernel>> m_kernels;
   std::vector<ParamBlock> m_blocks;
   std::vector<int64_t> m_param_offset;  ///< per layer, into m_params
+  std::vector<int64_t> m_state_offset;  ///< per layer, into m_state; -1: no state
   std::vector<char> m_needs_grad;       ///< per layer: dL/d output is needed
   /// Per layer and input: zero the gradient's chunk rows before the backward step.
   std::vector<std::vector<char>> m_clears_grad;
@@ -136,6 +166,8 @@ class Network {
   Eigen::VectorXf m_params;  ///< (P) trainable parameters
   Eigen::VectorXf m_grads;   ///< (P) their gradients
   Eigen::VectorXf m_state;   ///< (S) moving statistics
+  NetworkHooks* m_hooks = nullptr;
+  Eigen::VectorXf m_effective_params;  ///< (P) what the kernels read while hooks are set
   Tensor m_chunk_grads;      ///< (max chunks x P) per-chunk gradient slots
   tbb::enumerable_thread_specific<Scratch> m_scratch;
 

@@ -154,13 +154,20 @@ void GlobalAvgPoolKernel::backward(const LayerTensors& t, const Chunk& chunk, in
   Tensor* dx = t.input_grads[0];
   if (!dx) return;
   const float scale = 1.0f / float(m_pixels);
+  const bool overwrite = t.overwrite_grads[0];
+  const int c = m_channels;
+  float* __restrict g = chunk.scratch->small.floats(size_t(c));
+  // Plain loops: Eigen's replicate() of a scaled row evaluated element by element.
   for (int s = chunk.row0; s < chunk.row0 + chunk.rows; ++s) {
-    TensorMap d(row_ptr(*dx, s), m_pixels, m_channels);
-    const Eigen::Map<const Eigen::RowVectorXf> g(row_ptr(*t.output_grad, s), m_channels);
-    if (t.overwrite_grads[0])
-      d = (g * scale).replicate(m_pixels, 1);
-    else
-      d.rowwise() += g * scale;
+    const float* dy = row_ptr(*t.output_grad, s);
+    for (int j = 0; j < c; ++j) g[j] = dy[j] * scale;
+    float* __restrict d = row_ptr(*dx, s);
+    for (int p = 0; p < m_pixels; ++p, d += c) {
+      if (overwrite)
+        for (int j = 0; j < c; ++j) d[j] = g[j];
+      else
+        for (int j = 0; j < c; ++j) d[j] += g[j];
+    }
   }
 }
 

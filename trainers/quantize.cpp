@@ -156,7 +156,12 @@ std::vector<TensorRange> calibrate(const FoldedModel& model, const Dataset& cali
 
 QuantizedModel quantize(const FoldedModel& model, const Dataset& calibration,
                         const QuantizeOptions& options) {
-  const std::vector<TensorRange> ranges = calibrate(model, calibration, options);
+  return quantize_with_ranges(model, calibrate(model, calibration, options));
+}
+
+QuantizedModel quantize_with_ranges(const FoldedModel& model,
+                                    const std::vector<TensorRange>& ranges) {
+  assert(ranges.size() == model.tensor_shapes.size());
   QuantizedModel q;
   q.input_shape = model.input_shape;
   q.tensor_shapes = model.tensor_shapes;

@@ -39,6 +39,12 @@ std::vector<TensorRange> calibrate(const FoldedModel& model, const Dataset& cali
 QuantizedModel quantize(const FoldedModel& model, const Dataset& calibration,
                         const QuantizeOptions& options = {});
 
+/// Quantises `model` with the given activation ranges (one per tensor, as calibrate()
+/// returns them; quantisation-aware training learns its own), by the same rules as
+/// quantize().
+QuantizedModel quantize_with_ranges(const FoldedModel& model,
+                                    const std::vector<TensorRange>& ranges);
+
 /// Folds (fold_model) and quantises a trained network.
 QuantizedModel quantize(const Architecture& arch, const TrainedModel& trained,
                         const Dataset& calibration, const QuantizeOptions& options = {});

@@ -1,8 +1,10 @@
 // This file implements the float simulation of a QuantizedModel: the same ops on the
 // dequantised int8 weights, biases and activations, computed in double, each output
 // requantised by rounding real value / output scale (the real multiplier, not its
-// fixed-point form) and clamped like the int8 op. It is what the integer-only reference
-// must match within one LSB, which the tests check op by op.
+// fixed-point form) and clamped like the int8 op; softmax is the float softmax of the
+// dequantised input rounded to 1/256 steps (TF Lite's fixed-point softmax must match it
+// within one LSB too). It is what the integer-only reference must match within one LSB,
+// which the tests check op by op.
 #pragma once
 
 #include <cstdint>

@@ -17,9 +17,11 @@ namespace {
 constexpr uint64_t kInitPurpose = 0x6e6574;       // "net": weight initialisation
 constexpr uint64_t kShufflePurpose = 0x73687566;  // "shuf": epoch order
 
-void check_fits(const Architecture& arch, const Dataset& data, const char* split) {
+}  // namespace
+
+void check_data_fits(const Architecture& arch, const Dataset& data, const char* split) {
   const std::string prefix =
-      "train_and_evaluate(): " + std::string(split) + " set of '" + data.name + "' ";
+      "the " + std::string(split) + " set of '" + data.name + "' ";
   if (data.x.cols() != arch.input_shape().elements())
     throw UserError(prefix + "has samples of " + std::to_string(data.x.cols()) +
                     " values, architecture '" + arch.name() + "' expects input " +
@@ -29,8 +31,6 @@ void check_fits(const Architecture& arch, const Dataset& data, const char* split
                     " classes, architecture '" + arch.name() + "' outputs " +
                     arch.output_shape().str());
 }
-
-}  // namespace
 
 TrainResult train_and_evaluate(const Architecture& arch, const Dataset& train,
                                const Dataset& validation, const Dataset* test,
@@ -50,9 +50,9 @@ TrainedModel snapshot_model(const Network& net) {
 TrainedModel train_model(const Architecture& arch, const Dataset& train, const Dataset& validation,
                          const Dataset* test, const TrainingOptions& options, uint64_t seed,
                          const EpochCallback& on_epoch) {
-  check_fits(arch, train, "train");
-  check_fits(arch, validation, "validation");
-  if (test) check_fits(arch, *test, "test");
+  check_data_fits(arch, train, "train");
+  check_data_fits(arch, validation, "validation");
+  if (test) check_data_fits(arch, *test, "test");
   TrainedModel model;
   if (train.size() == 0) {
     model.result.failure = "the training set is empty";

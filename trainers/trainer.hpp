@@ -39,6 +39,10 @@ struct TrainResult {
 
 using EpochCallback = std::function<void(const EpochReport&)>;
 
+/// Checks that the samples of `data` (the `split` set, named in the message) have the
+/// architecture's input size and its number of classes. @throws UserError.
+void check_data_fits(const Architecture& arch, const Dataset& data, const char* split);
+
 /// Trains `arch` from a fresh initialisation drawn from `seed` and evaluates it on the
 /// validation set (and on `test` if non-null). Failures of the candidate (NaN loss) are
 /// reported in TrainResult, never thrown.

@@ -9,16 +9,20 @@
 #include <string>
 #include <vector>
 
+#include "trainers/augmentation.hpp"
 #include "trainers/lr_schedule.hpp"
 #include "trainers/optimizer.hpp"
 #include "trainers/softmax_cross_entropy.hpp"
 #include "trainers/train_random.hpp"
+#include "util/seeding.hpp"
 
 namespace hwnas {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+constexpr uint64_t kAugmentPurpose = 0x61756720;  // "aug ": augmentation draws
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -40,6 +44,7 @@ struct TrainState {
   std::unique_ptr<Optimizer> optimizer;
   LrSchedule schedule;
   std::mt19937_64 rng;
+  std::mt19937_64 augment_rng;  ///< its own stream: augmenting leaves the sample order alone
   std::vector<size_t> order;    ///< sample order of the current epoch
   std::vector<int32_t> labels;  ///< labels of the current batch
   int64_t step = 0;
@@ -49,7 +54,11 @@ struct TrainState {
 void load_batch(TrainState& s, size_t first, int n) {
   for (int r = 0; r < n; ++r) {
     const size_t i = s.order[first + size_t(r)];
-    s.net.input().row(r) = s.train.x.row(Eigen::Index(i));
+    if (s.options.augment.enabled())
+      augment_sample(s.train.x.row(Eigen::Index(i)).data(), s.train.sample_shape,
+                     s.options.augment, s.augment_rng, s.net.input().row(r).data());
+    else
+      s.net.input().row(r) = s.train.x.row(Eigen::Index(i));
     s.labels[size_t(r)] = s.train.y[i];
   }
 }
@@ -112,6 +121,7 @@ TrainState make_state(Network& net, const Dataset& train, const TrainingOptions&
                make_optimizer(options, net.blocks(), net.parameters().size()),
                LrSchedule(options.learning_rate, warmup, per_epoch * options.epochs),
                std::mt19937_64(shuffle_seed),
+               std::mt19937_64(derive_seed(shuffle_seed, kAugmentPurpose, 0)),
                std::vector<size_t>(train.size()),
                std::vector<int32_t>(size_t(net.max_batch())),
                0};

@@ -1,0 +1,113 @@
+// This file implements the small networks and random weights and inputs that the
+// quantisation tests share (quantize_test.cpp, int8_batch_runner_test.cpp): together with
+// DS-CNN and ResNet-8 they cover every kind of deployed op.
+#pragma once
+
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/test_support.hpp"
+#include "trainers/dataset.hpp"
+#include "trainers/network.hpp"
+#include "trainers/trainer.hpp"
+
+namespace hwnas::test {
+
+inline Layer conv(const std::string& name, const std::string& in, int filters, int k,
+                  int stride = 1, Padding padding = Padding::kSame) {
+  Layer l = make_test_layer(name, OpKind::kConv2D, {in});
+  l.filters = filters;
+  l.kernel_h = l.kernel_w = k;
+  l.stride_h = l.stride_w = stride;
+  l.padding = padding;
+  return l;
+}
+
+inline Layer pool(const std::string& name, OpKind op, const std::string& in, int k, int stride,
+                  Padding padding = Padding::kValid) {
+  Layer l = make_test_layer(name, op, {in});
+  l.kernel_h = l.kernel_w = k;
+  l.stride_h = l.stride_w = stride;
+  l.padding = padding;
+  return l;
+}
+
+inline Layer dense(const std::string& name, const std::string& in, int units) {
+  Layer l = make_test_layer(name, OpKind::kDense, {in});
+  l.units = units;
+  return l;
+}
+
+inline Layer op(const std::string& name, OpKind kind, std::vector<std::string> inputs) {
+  return make_test_layer(name, kind, std::move(inputs));
+}
+
+// Depthwise with multiplier 2 (strided, valid padding) between BN+ReLU6 and pointwise convs.
+inline Architecture depthwise_net() {
+  Layer dw = make_test_layer("dw", OpKind::kDepthwiseConv2D, {"r1"});
+  dw.kernel_h = dw.kernel_w = 3;
+  dw.stride_h = dw.stride_w = 2;
+  dw.padding = Padding::kValid;
+  dw.depth_multiplier = 2;
+  return Architecture("depthwise_net", {9, 9, 3},
+                      {conv("c1", "input", 4, 3), op("bn1", OpKind::kBatchNorm, {"c1"}),
+                       op("r1", OpKind::kReLU6, {"bn1"}), dw, op("bn2", OpKind::kBatchNorm, {"dw"}),
+                       op("r2", OpKind::kReLU, {"bn2"}), conv("pw", "r2", 8, 1),
+                       op("gap", OpKind::kGlobalAvgPool, {"pw"}), dense("fc", "gap", 5),
+                       op("sm", OpKind::kSoftmax, {"fc"})});
+}
+
+// Average pooling with partial windows ("same", stride 2), then a batch norm that cannot
+// be folded (a kScale op) with a fused ReLU, flatten and dense.
+inline Architecture avg_pool_net() {
+  return Architecture("avg_pool_net", {10, 10, 2},
+                      {conv("c1", "input", 6, 5, 2), op("r1", OpKind::kReLU, {"c1"}),
+                       pool("ap", OpKind::kAvgPool2D, "r1", 3, 2, Padding::kSame),
+                       op("bn", OpKind::kBatchNorm, {"ap"}), op("r2", OpKind::kReLU, {"bn"}),
+                       op("f", OpKind::kFlatten, {"r2"}), dense("fc", "f", 4)});
+}
+
+// Concat of a ReLU branch and a linear branch (different scales, so requantised), max
+// pool, a residual add with a fused ReLU, global pooling, a standalone ReLU, softmax.
+inline Architecture concat_net() {
+  return Architecture("concat_net", {8, 8, 3},
+                      {conv("a", "input", 4, 3), op("ra", OpKind::kReLU, {"a"}),
+                       conv("b", "input", 3, 1), op("cat", OpKind::kConcat, {"ra", "b"}),
+                       pool("mp", OpKind::kMaxPool2D, "cat", 2, 2), conv("pw", "mp", 7, 1),
+                       op("sum", OpKind::kAdd, {"mp", "pw"}), op("rs", OpKind::kReLU, {"sum"}),
+                       op("gap", OpKind::kGlobalAvgPool, {"rs"}), op("rg", OpKind::kReLU6, {"gap"}),
+                       dense("fc", "rg", 3), op("sm", OpKind::kSoftmax, {"fc"})});
+}
+
+// A network's weights as initialised, with biases and batch-norm parameters and
+// statistics drawn at random too (they start at 0 and 1, which would hide mistakes).
+inline TrainedModel random_weights(Network& net, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (const ParamBlock& b : net.blocks()) {
+    float* p = (b.trainable ? net.parameters().data() : net.state().data()) + b.offset;
+    for (int64_t i = 0; i < b.size; ++i) {
+      if (b.name == "bias" || b.name == "beta" || b.name == "moving_mean") p[i] = 0.2f * u(rng);
+      if (b.name == "gamma") p[i] = 1.0f + 0.4f * u(rng);
+      if (b.name == "moving_variance") p[i] = 1.2f + u(rng);
+    }
+  }
+  return snapshot_model(net);
+}
+
+inline Dataset random_inputs(const Architecture& arch, int n, uint64_t seed) {
+  Dataset d;
+  d.name = "random";
+  d.sample_shape = arch.input_shape();
+  d.num_classes = int(arch.output_shape().elements());
+  d.x.resize(n, arch.input_shape().elements());
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (Eigen::Index i = 0; i < d.x.size(); ++i) d.x.data()[i] = normal(rng);
+  d.y.assign(size_t(n), 0);
+  return d;
+}
+
+}  // namespace hwnas::test
