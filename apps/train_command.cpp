@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -137,9 +138,13 @@ int run_train_command(const TrainCommandOptions& o) {
   const uint64_t seed = derive_seed(config.search.seed, kTrainCommandStream, 0);
   const TrainedModel model =
       train_model(arch, data.train, data.validation, &data.test, t, seed, [&](const EpochReport& r) {
-        spdlog::info("epoch {}/{}: loss {:.4f}, train acc {:.4f}, val acc {:.4f}, {:.0f} images/s", r.epoch,
-                     r.epochs, r.train_loss, r.train_accuracy, r.validation_accuracy, r.images_per_second);
-        dir.append_history(epoch_record(r));
+        const std::string val =
+            data.validation.size() > 0 ? fmt::format(", val acc {:.4f}", r.validation_accuracy) : "";
+        spdlog::info("epoch {}/{}: loss {:.4f}, train acc {:.4f}{}, {:.0f} images/s", r.epoch, r.epochs,
+                     r.train_loss, r.train_accuracy, val, r.images_per_second);
+        nlohmann::json record = epoch_record(r);
+        if (data.validation.size() == 0) record.erase("val_accuracy");
+        dir.append_history(record);
       });
   if (model.parameters.size() > 0 || model.state.size() > 0) save_model_weights(dir.path(), arch, model);
 

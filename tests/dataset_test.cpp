@@ -29,7 +29,6 @@ using hwnas::test::TempDir;
 using hwnas::test::contains;
 using hwnas::test::data_error;
 
-const std::string kFashionDir = "/usr/share/datasets/fashion-mnist/";
 
 void write_ubyte_idx(const std::string& path, const std::vector<uint32_t>& dims,
                      const std::vector<uint8_t>& data) {
@@ -336,13 +335,7 @@ TEST_SUITE("dataset") {
   }
 
   TEST_CASE("Fashion-MNIST loads with limits") {
-    DatasetConfig config;
-    config.train_images = kFashionDir + "train-images-idx3-ubyte.gz";
-    config.train_labels = kFashionDir + "train-labels-idx1-ubyte.gz";
-    config.test_images = kFashionDir + "t10k-images-idx3-ubyte.gz";
-    config.test_labels = kFashionDir + "t10k-labels-idx1-ubyte.gz";
-    config.train_limit = 500;
-    config.test_limit = 200;
+    const hwnas::DatasetConfig config = hwnas::test::fashion_mnist_config(500, 200);
     const auto start = std::chrono::steady_clock::now();
     const DatasetSplits s = hwnas::load_dataset(config, 1);
     MESSAGE("Fashion-MNIST load: "

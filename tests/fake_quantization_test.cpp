@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "space/arch_json.hpp"
+#include "tests/quantize_test_nets.hpp"
 #include "tests/test_support.hpp"
 #include "trainers/deployed_network.hpp"
 #include "trainers/float_reference.hpp"
@@ -23,24 +24,6 @@
 namespace hwnas::test {
 
 namespace {
-
-Layer conv(const std::string& name, const std::string& in, int filters, int k, int stride = 1) {
-  Layer l = make_test_layer(name, OpKind::kConv2D, {in});
-  l.filters = filters;
-  l.kernel_h = l.kernel_w = k;
-  l.stride_h = l.stride_w = stride;
-  return l;
-}
-
-Layer dense(const std::string& name, const std::string& in, int units) {
-  Layer l = make_test_layer(name, OpKind::kDense, {in});
-  l.units = units;
-  return l;
-}
-
-Layer op(const std::string& name, OpKind kind, std::vector<std::string> inputs) {
-  return make_test_layer(name, kind, std::move(inputs));
-}
 
 // Every kind of deployed op the QAT network must express: conv+BN+ReLU6, depthwise
 // (multiplier 2) +BN+ReLU, a residual add, a batch norm that cannot be folded (after the
@@ -66,30 +49,7 @@ Architecture every_op_net() {
 // The network's weights with biases and batch-norm parameters drawn at random too.
 TrainedModel random_model(const Architecture& arch, uint64_t seed) {
   Network net(arch, 1, seed);
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  for (const ParamBlock& b : net.blocks()) {
-    float* p = (b.trainable ? net.parameters().data() : net.state().data()) + b.offset;
-    for (int64_t i = 0; i < b.size; ++i) {
-      if (b.name == "bias" || b.name == "beta" || b.name == "moving_mean") p[i] = 0.2f * u(rng);
-      if (b.name == "gamma") p[i] = 1.0f + 0.4f * u(rng);
-      if (b.name == "moving_variance") p[i] = 1.2f + u(rng);
-    }
-  }
-  return snapshot_model(net);
-}
-
-Dataset random_inputs(const Architecture& arch, int n, uint64_t seed) {
-  Dataset d;
-  d.name = "random";
-  d.sample_shape = arch.input_shape();
-  d.num_classes = int(arch.output_shape().elements());
-  d.x.resize(n, arch.input_shape().elements());
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  for (Eigen::Index i = 0; i < d.x.size(); ++i) d.x.data()[i] = normal(rng);
-  d.y.assign(size_t(n), 0);
-  return d;
+  return random_weights(net, seed);
 }
 
 // One dense layer 4 -> 3 (no activation) to test the hooks in isolation.

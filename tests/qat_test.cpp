@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "search/int8_scoring.hpp"
+#include "tests/quantize_test_nets.hpp"
 #include "tests/test_support.hpp"
 #include "trainers/dataset_config.hpp"
 #include "trainers/int8_evaluation.hpp"
@@ -21,50 +22,10 @@ namespace hwnas::test {
 
 namespace {
 
-Layer conv(const std::string& name, const std::string& in, int filters, int k, int stride = 1) {
-  Layer l = make_test_layer(name, OpKind::kConv2D, {in});
-  l.filters = filters;
-  l.kernel_h = l.kernel_w = k;
-  l.stride_h = l.stride_w = stride;
-  return l;
-}
-
-Layer op(const std::string& name, OpKind kind, std::vector<std::string> inputs) {
-  return make_test_layer(name, kind, std::move(inputs));
-}
-
-Architecture fashion_cnn() {
-  Layer mp = op("mp", OpKind::kMaxPool2D, {"r1"});
-  mp.kernel_h = mp.kernel_w = mp.stride_h = mp.stride_w = 2;
-  Layer fc = op("fc", OpKind::kDense, {"f"});
-  fc.units = 10;
-  return Architecture("fashion_cnn", {28, 28, 1},
-                      {conv("c1", "input", 8, 3), op("bn1", OpKind::kBatchNorm, {"c1"}),
-                       op("r1", OpKind::kReLU, {"bn1"}), mp, conv("c2", "mp", 16, 3, 2),
-                       op("bn2", OpKind::kBatchNorm, {"c2"}), op("r2", OpKind::kReLU, {"bn2"}),
-                       op("f", OpKind::kFlatten, {"r2"}), fc, op("sm", OpKind::kSoftmax, {"fc"})});
-}
-
 DatasetSplits fashion(int64_t train_limit, int64_t test_limit) {
-  DatasetConfig config;
-  const std::string dir = "/usr/share/datasets/fashion-mnist/";
-  config.train_images = dir + "train-images-idx3-ubyte.gz";
-  config.train_labels = dir + "train-labels-idx1-ubyte.gz";
-  config.test_images = dir + "t10k-images-idx3-ubyte.gz";
-  config.test_labels = dir + "t10k-labels-idx1-ubyte.gz";
-  config.train_limit = train_limit;
-  config.test_limit = test_limit;
+  DatasetConfig config = fashion_mnist_config(train_limit, test_limit);
   config.validation_fraction = 0.3;
   return load_dataset(config, 1);
-}
-
-TrainingOptions adam_recipe() {
-  TrainingOptions o;
-  o.epochs = 1;
-  o.batch_size = 32;
-  o.optimizer = OptimizerKind::kAdam;
-  o.learning_rate = 0.003;
-  return o;
 }
 
 }  // namespace

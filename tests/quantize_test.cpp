@@ -230,32 +230,13 @@ TEST_SUITE("quantize") {
   }
 
   TEST_CASE("int8 accuracy of a CNN trained on Fashion-MNIST stays near float") {
-    DatasetConfig config;
-    const std::string dir = "/usr/share/datasets/fashion-mnist/";
-    config.train_images = dir + "train-images-idx3-ubyte.gz";
-    config.train_labels = dir + "train-labels-idx1-ubyte.gz";
-    config.test_images = dir + "t10k-images-idx3-ubyte.gz";
-    config.test_labels = dir + "t10k-labels-idx1-ubyte.gz";
-    config.train_limit = 1000;
-    config.test_limit = 500;
-    const DatasetSplits data = load_dataset(config, 1);
-    const Architecture arch(
-        "fashion_cnn", {28, 28, 1},
-        {conv("c1", "input", 8, 3), op("bn1", OpKind::kBatchNorm, {"c1"}),
-         op("r1", OpKind::kReLU, {"bn1"}), pool("mp", OpKind::kMaxPool2D, "r1", 2, 2),
-         conv("c2", "mp", 16, 3, 2), op("bn2", OpKind::kBatchNorm, {"c2"}),
-         op("r2", OpKind::kReLU, {"bn2"}), op("f", OpKind::kFlatten, {"r2"}), dense("fc", "f", 10),
-         op("sm", OpKind::kSoftmax, {"fc"})});
-    TrainingOptions options;
-    options.epochs = 1;
-    options.batch_size = 32;
-    options.optimizer = OptimizerKind::kAdam;
-    options.learning_rate = 0.003;
+    const DatasetSplits data = load_dataset(fashion_mnist_config(1000, 500), 1);
+    const Architecture arch = fashion_cnn();
     const TrainedModel trained =
-        train_model(arch, data.train, data.validation, &data.test, options, 3);
+        train_model(arch, data.train, data.validation, &data.test, adam_recipe(), 3);
     REQUIRE(trained.result.ok);
     CHECK(trained.result.test_accuracy ==
-          train_and_evaluate(arch, data.train, data.validation, &data.test, options, 3)
+          train_and_evaluate(arch, data.train, data.validation, &data.test, adam_recipe(), 3)
               .test_accuracy);
     const FoldedModel folded = fold_model(arch, trained);
     const QuantizedModel q = quantize(folded, data.train);

@@ -1,5 +1,6 @@
 // This file implements the small networks and random weights and inputs that the
-// quantisation tests share (quantize_test.cpp, int8_batch_runner_test.cpp): together with
+// quantisation tests share (quantize_test.cpp, int8_batch_runner_test.cpp, qat_test.cpp,
+// fake_quantization_test.cpp): together with
 // DS-CNN and ResNet-8 they cover every kind of deployed op.
 #pragma once
 
@@ -79,6 +80,27 @@ inline Architecture concat_net() {
                        op("sum", OpKind::kAdd, {"mp", "pw"}), op("rs", OpKind::kReLU, {"sum"}),
                        op("gap", OpKind::kGlobalAvgPool, {"rs"}), op("rg", OpKind::kReLU6, {"gap"}),
                        dense("fc", "rg", 3), op("sm", OpKind::kSoftmax, {"fc"})});
+}
+
+// A small CNN for 28x28x1 images (Fashion-MNIST): conv-BN-ReLU, max pool, strided
+// conv-BN-ReLU, flatten, dense, softmax.
+inline Architecture fashion_cnn() {
+  return Architecture("fashion_cnn", {28, 28, 1},
+                      {conv("c1", "input", 8, 3), op("bn1", OpKind::kBatchNorm, {"c1"}),
+                       op("r1", OpKind::kReLU, {"bn1"}), pool("mp", OpKind::kMaxPool2D, "r1", 2, 2),
+                       conv("c2", "mp", 16, 3, 2), op("bn2", OpKind::kBatchNorm, {"c2"}),
+                       op("r2", OpKind::kReLU, {"bn2"}), op("f", OpKind::kFlatten, {"r2"}),
+                       dense("fc", "f", 10), op("sm", OpKind::kSoftmax, {"fc"})});
+}
+
+// The recipe the quantisation tests train with: one epoch of Adam.
+inline TrainingOptions adam_recipe() {
+  TrainingOptions o;
+  o.epochs = 1;
+  o.batch_size = 32;
+  o.optimizer = OptimizerKind::kAdam;
+  o.learning_rate = 0.003;
+  return o;
 }
 
 // A network's weights as initialised, with biases and batch-norm parameters and

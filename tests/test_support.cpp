@@ -79,4 +79,18 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
+DatasetConfig fashion_mnist_config(int64_t train_limit, int64_t test_limit) {
+  const std::string dir = "/usr/share/datasets/fashion-mnist/";
+  DatasetConfig config;
+  config.format = DatasetFormat::kIdx;
+  config.name = "fashion-mnist";
+  config.train_images = dir + "train-images-idx3-ubyte.gz";
+  config.train_labels = dir + "train-labels-idx1-ubyte.gz";
+  config.test_images = dir + "t10k-images-idx3-ubyte.gz";
+  config.test_labels = dir + "t10k-labels-idx1-ubyte.gz";
+  config.train_limit = train_limit;
+  config.test_limit = test_limit;
+  return config;
+}
+
 }  // namespace hwnas::test

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "space/layer.hpp"
+#include "trainers/dataset_config.hpp"
 
 namespace hwnas::test {
 
@@ -41,6 +42,10 @@ std::string source_path(const std::string& relative);
 
 /// A layer with name, op and inputs; attributes keep their defaults.
 Layer make_test_layer(const std::string& name, OpKind op, std::vector<std::string> inputs);
+
+/// Debian's Fashion-MNIST (dataset-fashion-mnist) as an IDX dataset config with
+/// class-stratified limits (0: all); other fields keep their defaults.
+DatasetConfig fashion_mnist_config(int64_t train_limit, int64_t test_limit);
 
 /// The DataError message of `f`, or "no DataError" when it does not throw one.
 std::string data_error(const std::function<void()>& f);
