@@ -10,12 +10,5 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-
-scripts/install-deps.sh run
-
-bench/install_torch.sh
-
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DHWNAS_NATIVE=ON >/dev/null
-cmake --build build/release -j"$(nproc)" --target trainer-throughput
-
+bench/prepare_torch_bench.sh trainer-throughput
 exec /usr/bin/python3 bench/trainer_vs_pytorch.py --build-dir build/release "$@"
