@@ -131,10 +131,8 @@ int run_train_command(const TrainCommandOptions& o) {
                arch.name(), data.train.name, data.train.size(), data.validation.size(), data.test.size(), t.epochs,
                t.batch_size, t.learning_rate, dir.path());
 
-  if (data.validation.size() == 0 && config.int8.qat_max_drop >= 0) {
+  if (data.validation.size() == 0)
     spdlog::info("no validation split (validation_fraction 0): quantisation-aware fine-tuning is not considered");
-    config.int8.qat_max_drop = -1;
-  }
   const uint64_t seed = derive_seed(config.search.seed, kTrainCommandStream, 0);
   const TrainedModel model =
       train_model(arch, data.train, data.validation, &data.test, t, seed, [&](const EpochReport& r) {

@@ -6,7 +6,7 @@
 // checksum of every int8 tensor of every validation sample except softmax outputs, so that runs
 // before and after a change of the int8 reference can be compared bit for bit.
 //
-// --weights DIR caches the trained weights (one file per network), so that the same
+// --weights DIR caches the trained weights (DIR/<network>/weights.{bin,json}), so that the same
 // model is timed before and after a change of the code, whatever the trainer does.
 #include <sys/resource.h>
 #include <tbb/global_control.h>
@@ -17,7 +17,6 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -28,6 +27,7 @@
 #include "trainers/dataset_config.hpp"
 #include "trainers/int8_evaluation.hpp"
 #include "trainers/int8_reference.hpp"
+#include "trainers/model_weights.hpp"
 #include "trainers/quantize.hpp"
 #include "trainers/trainer.hpp"
 
@@ -55,30 +55,17 @@ hwnas::DatasetConfig dataset_config(const Options& o) {  // as configs/quickstar
   return c;
 }
 
-// Trains `arch`, or reads the weights an earlier run cached under `dir`.
+// Trains `arch`, or reads the weights an earlier run cached under <dir>/<arch name>/
+// (save_model_weights' format).
 hwnas::TrainedModel trained_model(const hwnas::Architecture& arch, const hwnas::DatasetSplits& data,
                                   const Options& o) {
-  const std::filesystem::path file =
-      o.weights.empty() ? "" : std::filesystem::path(o.weights) / (arch.name() + ".bin");
-  if (!file.empty() && std::filesystem::exists(file)) {
-    hwnas::Network net(arch, 1, o.seed);
-    hwnas::TrainedModel m = hwnas::snapshot_model(net);
-    std::ifstream in(file, std::ios::binary);
-    in.read(reinterpret_cast<char*>(m.parameters.data()), m.parameters.size() * 4);
-    in.read(reinterpret_cast<char*>(m.state.data()), m.state.size() * 4);
-    if (!in) throw std::runtime_error("cannot read " + file.string());
-    return m;
-  }
+  const std::string dir = o.weights.empty() ? "" : (std::filesystem::path(o.weights) / arch.name()).string();
+  if (!dir.empty() && std::filesystem::exists(dir + "/weights.json")) return hwnas::load_model_weights(dir, arch);
   hwnas::TrainingOptions t;
   t.epochs = o.epochs;
   const hwnas::TrainedModel m =
       hwnas::train_model(arch, data.train, data.validation, &data.test, t, o.seed);
-  if (!file.empty()) {
-    std::filesystem::create_directories(o.weights);
-    std::ofstream out(file, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(m.parameters.data()), m.parameters.size() * 4);
-    out.write(reinterpret_cast<const char*>(m.state.data()), m.state.size() * 4);
-  }
+  if (!dir.empty()) hwnas::save_model_weights(dir, arch, m);
   return m;
 }
 

@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -23,6 +22,7 @@
 
 #include "space/arch_json.hpp"
 #include "trainers/dataset_config.hpp"
+#include "trainers/npy_writer.hpp"
 #include "trainers/trainer.hpp"
 #include "util/errors.hpp"
 
@@ -55,41 +55,12 @@ hwnas::DatasetConfig dataset_config(const Options& o) {
   return c;
 }
 
-// Writes a little-endian NumPy .npy file (format 1.0) of `count` values of type `descr`.
-void write_npy(const std::filesystem::path& path, const char* descr, const std::string& shape,
-               const void* data, size_t bytes) {
-  std::string header = std::string("{'descr': '") + descr +
-                       "', 'fortran_order': False, 'shape': (" + shape + "), }";
-  const size_t unpadded = 10 + header.size() + 1;  // magic, version, length, header, '\n'
-  header.append((64 - unpadded % 64) % 64, ' ');
-  header.push_back('\n');
-  std::ofstream out(path, std::ios::binary);
-  const uint16_t length = uint16_t(header.size());
-  out.write("\x93NUMPY\x01\x00", 8);
-  out.put(char(length & 0xff));
-  out.put(char(length >> 8));
-  out.write(header.data(), std::streamsize(header.size()));
-  out.write(static_cast<const char*>(data), std::streamsize(bytes));
-  if (!out) throw hwnas::UserError("cannot write " + path.string());
-}
-
-// <dir>/<split>_x.npy (float32, N x H x W x C, NHWC as trained) and <split>_y.npy (int32).
-void dump_split(const hwnas::Dataset& d, const std::filesystem::path& dir, const std::string& split) {
-  const hwnas::TensorShape& s = d.sample_shape;
-  const std::string n = std::to_string(d.size());
-  write_npy(dir / (split + "_x.npy"), "<f4",
-            n + ", " + std::to_string(s.h) + ", " + std::to_string(s.w) + ", " + std::to_string(s.c),
-            d.x.data(), size_t(d.x.size()) * sizeof(float));
-  write_npy(dir / (split + "_y.npy"), "<i4", n + ",", d.y.data(), d.y.size() * sizeof(int32_t));
-}
-
 nlohmann::json run(const Options& o) {
   const hwnas::Architecture arch = hwnas::load_architecture(o.arch);
   const hwnas::DatasetSplits data = hwnas::load_dataset(dataset_config(o), o.seed);
   if (!o.dump_data.empty()) {
-    std::filesystem::create_directories(o.dump_data);
-    dump_split(data.train, o.dump_data, "train");
-    dump_split(data.test, o.dump_data, "test");
+    hwnas::write_split_npy(data.train, o.dump_data, "train");
+    hwnas::write_split_npy(data.test, o.dump_data, "test");
   }
   hwnas::TrainingOptions t;  // SGD, momentum 0.9 Nesterov, weight decay 5e-4, cosine to 0
   t.epochs = o.epochs;

@@ -7,6 +7,8 @@
 #   build : compiler, CMake and the libraries the engine links against
 #   run   : build + the default dataset (Debian's dataset-fashion-mnist)
 #   test  : build + what the test suite needs (the dataset too: tests use real images)
+#   torch : Debian's python3-torch, for the benchmarks against PyTorch (call it with
+#           /usr/bin/python3: a pyenv python3 on the PATH never sees Debian's packages)
 set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config zlib1g-dev libeigen3-dev libtbb-dev nlohmann-json3-dev
@@ -19,7 +21,8 @@ for profile in "$@"; do
   case "$profile" in
     build) wanted+=("${build_pkgs[@]}") ;;
     run|test) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}") ;;
-    *) echo "install-deps.sh: unknown profile '$profile' (expected build, run or test)" >&2; exit 2 ;;
+    torch) wanted+=(python3-torch) ;;
+    *) echo "install-deps.sh: unknown profile '$profile' (expected build, run, test or torch)" >&2; exit 2 ;;
   esac
 done
 

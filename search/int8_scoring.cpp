@@ -67,7 +67,8 @@ Int8Outcome quantize_with_optional_qat(const Architecture& arch, const TrainedMo
     s.val_float = val.float_accuracy;
     s.val_int8 = s.val_int8_ptq = val.int8_accuracy;
     s.val_agreement = val.agreement;
-    if (wants_qat(s, int8) && train.size() > 0)
+    // Without a validation split nothing could tell whether fine-tuning helped.
+    if (wants_qat(s, int8) && train.size() > 0 && validation.size() > 0)
       try_qat(arch, ranges, train, validation, training, int8, seed, out);
     if (test) {
       // The test split is reported, never used to select: int8 only (the float test accuracy
