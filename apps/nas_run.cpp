@@ -36,6 +36,8 @@ struct Options {
   std::string out;
   int64_t seed = -1;
   std::string arch;
+  bool resume = false;
+  std::string run_dir;
   bool json = false;
   int stats_samples = 1000;
   int sample = 0;
@@ -44,7 +46,7 @@ struct Options {
   hwnas::TrainCommandOptions train;
 };
 
-const std::vector<std::string> kSubcommands = {"search", "validate", "inspect", "space", "estimate", "calibrate", "train"};
+const std::vector<std::string> kSubcommands = {"search", "resume", "validate", "inspect", "space", "estimate", "calibrate", "train"};
 
 // `nas-run config.json` is `nas-run search config.json`: insert the subcommand when the
 // first word is not one.
@@ -65,24 +67,47 @@ std::vector<std::string> with_default_subcommand(int argc, char** argv) {
   return args;
 }
 
+// Command-line overrides also go into the config's source, so the run directory's
+// config.json says what the run really used.
 void apply_search_overrides(hwnas::RunConfig& config, const Options& o) {
-  if (o.seed >= 0) config.search.seed = uint64_t(o.seed);
+  if (o.seed >= 0) {
+    config.search.seed = uint64_t(o.seed);
+    config.source["search"]["seed"] = o.seed;
+  }
   if (!o.out.empty()) {
     config.output.dir = o.out;
     config.output.if_exists = hwnas::IfExists::kFail;  // an explicit directory is never renamed
+    config.source["output"]["dir"] = o.out;
   }
+}
+
+int report_search(const hwnas::RunSummary& s) {
+  spdlog::info("{}: {} candidates evaluated ({} failed), {} rejected before training; results in {}",
+               s.stopped_early ? "stopped" : "done", s.evaluated, s.failed, s.rejected, s.run_dir);
+  if (s.stopped_early)
+    spdlog::warn("stopped early ({}); every finished candidate is in {}/history.jsonl. Resume with: nas-run resume {}",
+                 s.stop_reason, s.run_dir, s.run_dir);
+  else
+    spdlog::info("the run ended: {}", s.stop_reason);
+  return 0;
 }
 
 int run_search_command(const Options& o) {
   hwnas::RunConfig config = hwnas::load_run_config(o.config);
   apply_search_overrides(config, o);
   hwnas::install_stop_signal_handlers();
-  const hwnas::RunSummary s = hwnas::run_search(config, o.threads);
-  spdlog::info("done: {} candidates evaluated ({} failed), {} rejected before training; results in {}",
-               s.evaluated, s.failed, s.rejected, s.run_dir);
-  if (s.stopped_early)
-    spdlog::warn("stopped early ({}); every finished candidate is in {}/history.jsonl", s.stop_reason, s.run_dir);
-  return 0;
+  if (o.resume) {
+    if (!o.out.empty()) config.output.dir = o.out;
+    return report_search(hwnas::resume_search(config, o.out.empty() ? hwnas::find_resumable_run(config) : o.out,
+                                              o.threads));
+  }
+  return report_search(hwnas::run_search(config, o.threads));
+}
+
+int run_resume_command(const Options& o) {
+  const hwnas::RunConfig config = hwnas::load_run_dir_config(o.run_dir);
+  hwnas::install_stop_signal_handlers();
+  return report_search(hwnas::resume_search(config, o.run_dir, o.threads));
 }
 
 int run_validate_command(const Options& o) {
@@ -123,7 +148,11 @@ void build_cli(CLI::App& app, Options& o) {
   auto* search = app.add_subcommand("search", "run an architecture search (also: nas-run CONFIG)");
   search->add_option("config", o.config, "config.json")->required()->check(CLI::ExistingFile);
   search->add_option("--seed", o.seed, "override search.seed")->check(CLI::Range(int64_t(0), int64_t(1) << 53));
-  search->add_option("--out", o.out, "override output.dir (must not exist or be empty)");
+  search->add_option("--out", o.out, "override output.dir (must not exist or be empty; with --resume: the run to resume)");
+  search->add_flag("--resume", o.resume, "continue the run of this config from its checkpoint (see docs/search.md)");
+
+  auto* resume = app.add_subcommand("resume", "continue an interrupted run from its checkpoint");
+  resume->add_option("run_dir", o.run_dir, "the run directory")->required()->check(CLI::ExistingDirectory);
 
   auto* validate = app.add_subcommand("validate", "check a config without running it");
   validate->add_option("config", o.config, "config.json")->required()->check(CLI::ExistingFile);
@@ -155,22 +184,25 @@ void build_cli(CLI::App& app, Options& o) {
   estimate->add_option("--mcu-file", o.estimate.mcu_file, "extra boards, in the format of configs/mcus.json")
       ->check(CLI::ExistingFile);
   estimate->add_flag("--json", o.estimate.json, "print JSON instead of tables");
-  for (auto* sub : {search, validate, inspect, space, estimate}) sub->fallthrough();
+  for (auto* sub : {search, resume, validate, inspect, space, estimate}) sub->fallthrough();
   hwnas::add_calibrate_subcommand(app, o.calibrate);
   hwnas::add_train_subcommand(app, o.train);
 }
 
 int dispatch(CLI::App& app, const Options& o) {
   hwnas::setup_logging(o.log_level);
-  // NOTE: bounds every TBB arena of the process, including the trainer's nested loops.
+  // NOTE: bounds every TBB arena of the process, including the trainer's nested loops. A
+  // search sets its own limit (search/run_search.cpp: its controller thread only waits).
+  const bool searching = app.got_subcommand("search") || app.got_subcommand("resume");
   std::optional<tbb::global_control> limit;
-  if (o.threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, size_t(o.threads));
+  if (o.threads > 0 && !searching) limit.emplace(tbb::global_control::max_allowed_parallelism, size_t(o.threads));
   if (app.got_subcommand("validate")) return run_validate_command(o);
   if (app.got_subcommand("inspect")) return hwnas::run_inspect_command(o.arch, o.json);
   if (app.got_subcommand("space")) return run_space_command(o);
   if (app.got_subcommand("estimate")) return hwnas::run_estimate_command(o.estimate);
   if (app.got_subcommand("calibrate")) return hwnas::run_calibrate_command(o.calibrate);
   if (app.got_subcommand("train")) return hwnas::run_train_command(o.train);
+  if (app.got_subcommand("resume")) return run_resume_command(o);
   return run_search_command(o);
 }
 

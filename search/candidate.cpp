@@ -58,4 +58,37 @@ nlohmann::json candidate_record(const Candidate& c) {
   return j;
 }
 
+void restore_results(const nlohmann::json& record, Candidate& c) {
+  TrainResult& r = c.result;
+  const auto& fidelity = record.at("fidelity");
+  c.fidelity = {fidelity.at("epochs").get<int>(), fidelity.at("train_samples").get<int64_t>()};
+  r.ok = record.at("status") == "ok";
+  r.failure = record.value("failure", "");
+  r.train_loss = record.at("train_loss").get<double>();
+  r.train_accuracy = record.at("train_accuracy").get<double>();
+  r.validation_accuracy = record.at("val_accuracy").get<double>();
+  r.test_accuracy = record.at("test_accuracy").get<double>();
+  r.seconds = record.at("train_seconds").get<double>();
+  r.images_per_second = record.at("images_per_second").get<double>();
+  Int8Scores& q = c.int8;
+  q.ok = record.contains("val_accuracy_int8");
+  if (!q.ok) {
+    q.failure = record.value("int8_failure", "");
+    return;
+  }
+  q.val_int8 = record.at("val_accuracy_int8").get<double>();
+  q.test_int8 = record.at("test_accuracy_int8").get<double>();
+  q.val_float = record.at("val_accuracy_deployed_float").get<double>();
+  q.val_agreement = record.at("int8_agreement").get<double>();
+  q.seconds = record.at("int8_seconds").get<double>();
+  q.val_int8_ptq = record.at("val_accuracy_int8_ptq").get<double>();
+  q.qat_applied = record.at("qat_applied").get<bool>();
+  q.qat_kept = record.at("qat_kept").get<bool>();
+  q.val_int8_qat = record.at("val_accuracy_int8_qat").get<double>();
+  q.qat_seconds = record.at("qat_seconds").get<double>();
+  q.qat_failure = record.value("qat_failure", "");
+}
+
+double selection_accuracy(const Candidate& c) { return c.result.ok && c.int8.ok ? c.int8.val_int8 : -1.0; }
+
 }  // namespace hwnas

@@ -45,5 +45,12 @@ struct Candidate {
 
 /// One history.jsonl line.
 nlohmann::json candidate_record(const Candidate& c);
+/// The inverse for what evaluation produced: fills c's fidelity, result and int8 scores
+/// from its history line (on resume). @throws nlohmann::json::exception when malformed.
+void restore_results(const nlohmann::json& record, Candidate& c);
+
+/// What selection ranks candidates by: the int8 model's validation accuracy; -1 when the
+/// network failed to train or to quantise.
+double selection_accuracy(const Candidate& c);
 
 }  // namespace hwnas

@@ -153,11 +153,32 @@ std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::s
 
 SearchConfig parse_search_section(JsonReader r) {
   SearchConfig s;
-  r.get_enum_or("strategy", {"random"}, "random");
+  const std::string strategy = r.get_enum_or("strategy", {"random", "aging_evolution", "nsga2"}, "random");
+  s.strategy = strategy == "random"            ? StrategyKind::kRandom
+               : strategy == "aging_evolution" ? StrategyKind::kAgingEvolution
+                                               : StrategyKind::kNsga2;
   s.evaluations = int(r.get_int_or("evaluations", 10, 1, 1000000));
   s.seed = uint64_t(r.get_int_or("seed", 1, 0, int64_t(1) << 53));
   s.max_wall_minutes = r.get_double_or("max_wall_minutes", 0, 0, 1e7);
+  s.target_accuracy = r.get_double_or("target_accuracy", 0, 0, 1);
   s.max_rejections = int(r.get_int_or("max_rejections", 10000, 1, 100000000));
+  s.parallel = int(r.get_int_or("parallel", s.parallel, 1, 1024));
+  s.population_size = int(r.get_int_or("population_size", s.population_size, 2, 100000));
+  s.sample_size = int(r.get_int_or("sample_size", s.sample_size, 1, 100000));
+  if (s.sample_size > s.population_size)
+    r.fail("sample_size", "at most search.population_size (" + std::to_string(s.population_size) + ")");
+  s.mutation_changes = int(r.get_int_or("mutation_changes", s.mutation_changes, 1, 1000));
+  if (r.take("objectives")) {
+    s.objectives.clear();
+    const std::vector<std::string> names = {"latency", "ram", "flash", "energy"};
+    for (const auto& value : r.get_array("objectives", 1, 4)) {
+      const auto it = value.is_string() ? std::find(names.begin(), names.end(), value.get<std::string>()) : names.end();
+      const auto kind = CostObjective(it - names.begin());
+      if (it == names.end() || std::count(s.objectives.begin(), s.objectives.end(), kind))
+        r.fail("objectives", "distinct names among \"latency\", \"ram\", \"flash\", \"energy\"");
+      s.objectives.push_back(kind);
+    }
+  }
   r.finish();
   return s;
 }

@@ -1,11 +1,9 @@
-// This file implements feasibility-first sampling: candidates are drawn from the space,
-// deduplicated by identity, costed for every target and rejected before any training
-// when they do not fit. Rejections are counted; a space with (almost) no feasible
-// member is an error rather than an endless loop.
+// This file implements the feasibility test of the search: a candidate's costs on every
+// target board (from the cost models, before any training) and whether they fit the
+// target's budgets. ProposalSource rejects networks that do not fit before they are
+// ever trained.
 #pragma once
 
-#include <random>
-#include <set>
 #include <vector>
 
 #include "search/candidate.hpp"
@@ -18,17 +16,5 @@ bool within_budgets(const CostEstimate& e, const TargetConfig& t);
 /// Costs of `arch` on every target; fits means within (1 - safety_margin) x budget.
 std::vector<TargetCost> cost_on_targets(const Architecture& arch, const std::vector<TargetConfig>& targets);
 bool fits_all(const std::vector<TargetCost>& costs);
-
-struct SamplingOutcome {
-  std::vector<Candidate> candidates;
-  int rejected = 0;
-  int duplicates = 0;
-};
-
-/// Draws `count` distinct feasible candidates (fewer if the space has fewer distinct
-/// members). Candidate seeds derive from `run_seed` and the candidate index.
-/// @throws UserError when `max_rejections` samples in a row are infeasible.
-SamplingOutcome sample_feasible(const SearchSpace& space, const std::vector<TargetConfig>& targets,
-                                int count, int max_rejections, uint64_t run_seed);
 
 }  // namespace hwnas

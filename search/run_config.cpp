@@ -38,4 +38,13 @@ RunConfig load_run_config(const std::string& path) {
   return parse_run_config(read_json_file(path), path);
 }
 
+const char* strategy_name(StrategyKind kind) {
+  switch (kind) {
+    case StrategyKind::kRandom: return "random";
+    case StrategyKind::kAgingEvolution: return "aging_evolution";
+    case StrategyKind::kNsga2: return "nsga2";
+  }
+  return "?";
+}
+
 }  // namespace hwnas

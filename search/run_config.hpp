@@ -31,14 +31,28 @@ struct TargetConfig {
   double safety_margin = 0.1;  ///< a candidate must fit in (1 - margin) x budget
 };
 
-enum class StrategyKind { kRandom };
+enum class StrategyKind { kRandom, kAgingEvolution, kNsga2 };
+
+/// The config name of a strategy ("random", "aging_evolution", "nsga2").
+const char* strategy_name(StrategyKind kind);
+
+/// A cost the multi-objective strategies minimise (on every target).
+enum class CostObjective { kLatency, kRam, kFlash, kEnergy };
 
 struct SearchConfig {
   StrategyKind strategy = StrategyKind::kRandom;
   int evaluations = 10;           ///< candidates to train
   uint64_t seed = 1;
   double max_wall_minutes = 0;    ///< 0: no wall-time budget
+  double target_accuracy = 0;     ///< stop once a candidate's int8 validation accuracy reaches it (0: never)
   int max_rejections = 10000;     ///< consecutive infeasible samples before giving up
+  /// Candidates in flight at once. Candidate k is proposed once the results of candidates
+  /// 0 .. k - parallel are known, so results do not depend on timing or thread count.
+  int parallel = 2;
+  int population_size = 20;       ///< evolution: population (and the initial random samples)
+  int sample_size = 5;            ///< aging evolution: tournament size
+  int mutation_changes = 1;       ///< genes a mutation changes
+  std::vector<CostObjective> objectives = {CostObjective::kLatency, CostObjective::kRam, CostObjective::kFlash};
 };
 
 enum class IfExists { kIncrement, kFail };

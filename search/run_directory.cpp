@@ -38,6 +38,14 @@ RunDirectory RunDirectory::create(const OutputConfig& output) {
   return RunDirectory(fs::absolute(dir).lexically_normal().string());
 }
 
+RunDirectory RunDirectory::open(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) throw UserError(path + ": not a run directory (it does not exist)");
+  if (!fs::exists(fs::path(path) / "checkpoint.json", ec))
+    throw UserError(path + ": not a resumable run directory (no checkpoint.json)");
+  return RunDirectory(fs::absolute(path).lexically_normal().string());
+}
+
 std::string RunDirectory::file(const std::string& name) const { return (fs::path(m_path) / name).string(); }
 
 void RunDirectory::append_history(const nlohmann::json& record) {

@@ -2,8 +2,10 @@
 //   config.json    the config as given (for reproducing the run)
 //   history.jsonl  one JSON line per evaluated candidate, appended durably as it finishes
 //   summary.json   the run's totals and best candidates (rewritten atomically)
-//   models/<id>/   per candidate: arch.json
-//   run.log        the log, as on the console
+//   pareto.json    the Pareto set of every target (rewritten atomically after every result)
+//   checkpoint.json  what a resume needs (search/checkpoint.hpp; rewritten atomically)
+//   models/<id>/   per candidate: arch.json, cost_report.json, weights.bin + weights.json
+//   run.log        the log, as on the console (appended to by resumed runs)
 #pragma once
 
 #include <mutex>
@@ -21,6 +23,8 @@ class RunDirectory {
   /// "<dir>-2", "<dir>-3", ... (if_exists: increment) or fails (if_exists: fail).
   /// @throws UserError.
   static RunDirectory create(const OutputConfig& output);
+  /// An existing run directory (to resume). @throws UserError when it is not one.
+  static RunDirectory open(const std::string& path);
 
   const std::string& path() const { return m_path; }
   std::string file(const std::string& name) const;

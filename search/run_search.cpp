@@ -1,89 +1,44 @@
-// This file implements run_search (see run_search.hpp): the walking skeleton of the
-// whole pipeline. The evaluation step trains candidates concurrently on the TBB pool;
-// each finished candidate is appended to history.jsonl at once.
+// This file implements run_search and resume_search (see run_search.hpp): the pipeline
+// behind `nas-run config.json`. It reads like a script of named steps: open the run
+// directory, load the data, bind the space, then let the search controller propose
+// candidates that fit every target and have the evaluator train and score them; each
+// finished candidate is appended to history.jsonl at once.
 #include "search/run_search.hpp"
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <spdlog/spdlog.h>
-#include <tbb/parallel_for.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
 #include <tbb/task_arena.h>
 
-#include "search/feasible_sampler.hpp"
+#include "search/checkpoint.hpp"
+#include "search/evaluator.hpp"
 #include "search/run_directory.hpp"
 #include "search/run_summary.hpp"
+#include "search/search_controller.hpp"
 #include "space/arch_json.hpp"
-#include "util/atomic_file.hpp"
 #include "trainers/dataset_resize.hpp"
 #include "trainers/model_weights.hpp"
+#include "trainers/training_loop.hpp"
+#include "util/atomic_file.hpp"
+#include "util/json_reader.hpp"
 #include "util/logging.hpp"
 #include "util/seeding.hpp"
-#include "util/stop_signal.hpp"
 
 namespace hwnas {
 
 namespace {
 
+namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 constexpr uint64_t kDataStream = 3;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-std::string format_duration(double seconds) {
-  const int s = int(seconds + 0.5);
-  return s >= 60 ? std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s" : std::to_string(s) + "s";
-}
-
-// Shared state of the evaluation step: progress, the stop decision, totals.
-struct EvaluationProgress {
-  Clock::time_point start = Clock::now();
-  std::mutex mutex;
-  int done = 0;
-  int total = 0;
-  double best_val = -1;
-  std::atomic<bool> stopping{false};
-  std::string stop_reason;
-};
-
-bool should_stop(const RunConfig& config, EvaluationProgress& p) {
-  if (p.stopping) return true;
-  std::string reason;
-  if (stop_requested()) reason = "stop signal (SIGINT/SIGTERM)";
-  else if (config.search.max_wall_minutes > 0 && seconds_since(p.start) > 60.0 * config.search.max_wall_minutes)
-    reason = "wall-time budget search.max_wall_minutes reached";
-  if (reason.empty()) return false;
-  std::lock_guard<std::mutex> lock(p.mutex);
-  if (!p.stopping.exchange(true)) {
-    p.stop_reason = reason;
-    spdlog::warn("{}: finishing the candidates in training, starting no new ones", reason);
-  }
-  return true;
-}
-
-void report_finished(const Candidate& c, EvaluationProgress& p) {
-  std::lock_guard<std::mutex> lock(p.mutex);
-  ++p.done;
-  if (c.result.ok && c.result.validation_accuracy > p.best_val) p.best_val = c.result.validation_accuracy;
-  const double elapsed = seconds_since(p.start);
-  const double eta = elapsed / p.done * (p.total - p.done);
-  if (c.result.ok)
-    spdlog::info("[{}/{}] {} val_acc {:.4f} int8 {} params {} MACs {} | {}: RAM {} B flash {} B {:.2f} ms ({:.1f}s) | best {:.4f} | ETA {}",
-                 p.done, p.total, c.identity, c.result.validation_accuracy,
-                 c.int8.ok ? fmt::format("{:.4f}{}", c.int8.val_int8, c.int8.qat_kept ? " (QAT)" : "")
-                           : std::string("failed"),
-                 c.arch.total_params(),
-                 c.arch.total_macs(), c.costs[0].mcu, c.costs[0].costs.ram.total(), c.costs[0].costs.flash.total(),
-                 c.costs[0].costs.latency_ms,
-                 c.result.seconds, p.best_val, format_duration(eta));
-  else
-    spdlog::warn("[{}/{}] {} failed: {}", p.done, p.total, c.identity, c.result.failure);
-}
 
 // The data at each input resolution the space chooses, resized once on first use.
 class DataByResolution {
@@ -126,24 +81,33 @@ void save_cost_report(const Candidate& c, const RunConfig& config, const std::st
                         nlohmann::json{{"id", c.identity}, {"targets", targets}}.dump(2) + "\n");
 }
 
+// Trains and scores one candidate, saves its files and appends its history line. A
+// cancelled candidate records nothing: its result would not be the one an
+// uninterrupted run gets.
 void evaluate_one(Candidate& c, DataByResolution& data_by_resolution, const RunConfig& config, RunDirectory& dir,
-                  EvaluationProgress& progress, std::vector<char>& finished) {
-  if (should_stop(config, progress)) return;
-  save_architecture(c.arch, dir.model_dir(c.identity) + "/arch.json");
-  save_cost_report(c, config, dir.model_dir(c.identity));
+                  const std::atomic<bool>& cancel) {
+  const std::string model_dir = dir.model_dir(c.identity);
+  save_architecture(c.arch, model_dir + "/arch.json");
+  save_cost_report(c, config, model_dir);
   const DatasetSplits& data = data_by_resolution.at(c.arch.input_shape());
-  c.fidelity = {config.training.epochs, int64_t(data.train.size())};
-  const TrainedModel trained = train_model(c.arch, data.train, data.validation, &data.test, config.training, c.seed);
+  TrainingOptions training = config.training;
+  training.cancel = &cancel;
+  c.fidelity = {training.epochs, int64_t(data.train.size())};
+  const TrainedModel trained = train_model(c.arch, data.train, data.validation, &data.test, training, c.seed);
   c.result = trained.result;
-  // The trained weights, for `nas-run train`-style reuse and the exporters.
-  if (trained.parameters.size() + trained.state.size() > 0)
-    save_model_weights(dir.model_dir(c.identity), c.arch, trained);
+  if (cancel) {
+    c.result.failure = kCancelledFailure;
+    return;
+  }
   if (c.result.ok)
-    c.int8 = score_int8(c.arch, trained, data.train, data.validation, &data.test, config.training, config.int8,
-                        c.seed);
+    c.int8 = score_int8(c.arch, trained, data.train, data.validation, &data.test, training, config.int8, c.seed);
+  if (cancel) {
+    c.result.failure = kCancelledFailure;
+    return;
+  }
+  // The trained weights, for `nas-run train`-style reuse and the exporters.
+  if (trained.parameters.size() + trained.state.size() > 0) save_model_weights(model_dir, c.arch, trained);
   dir.append_history(candidate_record(c));
-  finished[size_t(c.index)] = 1;
-  report_finished(c, progress);
 }
 
 nlohmann::json dataset_info(const DatasetSplits& d) {
@@ -156,22 +120,27 @@ nlohmann::json dataset_info(const DatasetSplits& d) {
           {"test", d.test.size()}};
 }
 
-}  // namespace
+struct ResumePoint {
+  Checkpoint checkpoint;
+  std::map<int, nlohmann::json> history;
+};
 
-DatasetSplits load_search_data(const RunConfig& config) {
-  return load_dataset(config.dataset, derive_seed(config.search.seed, kDataStream, 0));
-}
-
-RunSummary run_search(const RunConfig& config, int threads) {
+RunSummary execute_search(const RunConfig& config, int threads, RunDirectory dir,
+                          const std::optional<ResumePoint>& resume) {
   check_searchable(config);
   const auto start = Clock::now();
-  RunDirectory dir = RunDirectory::create(config.output);
   add_log_file(dir.file("run.log"));
   dir.write_json("config.json", config.source);
   dir.write_json("space.json", config.space->document);
-  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
-  spdlog::info("hwnas {} | config {} | run directory {} | seed {} | threads {}", HWNAS_VERSION, config.path,
-               dir.path(), config.search.seed, arena.max_concurrency());
+  // `workers` threads train; this thread only hands out work and sleeps in between, so the
+  // arena reserves no slot for it and the process may run one thread more than workers.
+  const int workers = threads > 0 ? threads : tbb::info::default_concurrency();
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, size_t(workers) + 1);
+  tbb::task_arena arena(workers, 0);
+  spdlog::info("hwnas {} | config {} | run directory {} | seed {} | strategy {} | threads {} | {} in flight",
+               HWNAS_VERSION, config.path, dir.path(), config.search.seed,
+               strategy_name(config.search.strategy), arena.max_concurrency(),
+               config.search.parallel);
 
   // Step 1: data. Splits depend only on the seed.
   const DatasetSplits data = load_search_data(config);
@@ -179,44 +148,120 @@ RunSummary run_search(const RunConfig& config, int threads) {
                data.train.size(), data.validation.size(), data.test.size(), data.train.sample_shape.str(),
                data.train.num_classes);
 
-  // Step 2: candidates that fit every target, before any training.
+  // Step 2: the space, bound to the data.
   const SearchSpace space(config.space, data.train.sample_shape, data.train.num_classes);
-  SamplingOutcome sampled = sample_feasible(space, config.targets, config.search.evaluations,
-                                            config.search.max_rejections, config.search.seed);
-  spdlog::info("space {}: 10^{:.1f} members; {} candidates fit all targets ({} rejected before training, {} duplicates)",
-               space.name(), space.log10_size(), sampled.candidates.size(), sampled.rejected, sampled.duplicates);
+  spdlog::info("space {}: 10^{:.1f} members; candidates that do not fit every target are rejected before training",
+               space.name(), space.log10_size());
 
-  // Step 3: train and score, several candidates in flight on the pool.
-  EvaluationProgress progress;
-  progress.total = int(sampled.candidates.size());
-  std::vector<char> finished(sampled.candidates.size(), 0);
+  // Step 3: propose, train and score until a budget ends the run.
   DataByResolution data_by_resolution(data);
-  arena.execute([&] {
-    tbb::parallel_for(size_t(0), sampled.candidates.size(), [&](size_t i) {
-      evaluate_one(sampled.candidates[i], data_by_resolution, config, dir, progress, finished);
-    });
+  ThreadPoolEvaluator evaluator(arena, [&](Candidate& c, const std::atomic<bool>& cancel) {
+    evaluate_one(c, data_by_resolution, config, dir, cancel);
   });
+  SearchController controller(config, space, dir, evaluator);
+  if (resume) controller.restore(resume->checkpoint, resume->history);
+  const SearchOutcome outcome = controller.run();
 
   // Step 4: the summary.
   RunSummary totals;
   totals.run_dir = dir.path();
-  totals.rejected = sampled.rejected;
-  totals.duplicates = sampled.duplicates;
+  totals.rejected = outcome.rejected;
+  totals.duplicates = outcome.duplicates;
   std::vector<const Candidate*> evaluated;
-  for (const auto& c : sampled.candidates) {
-    if (!finished[size_t(c.index)]) continue;
+  for (const auto& c : outcome.evaluated) {
     evaluated.push_back(&c);
     ++totals.evaluated;
     totals.failed += c.result.ok ? 0 : 1;
   }
-  totals.stopped_early = progress.stopping;
-  totals.stop_reason = progress.stop_reason;
+  totals.stopped_early = outcome.interrupted;
+  totals.stop_reason = outcome.end_reason;
   const nlohmann::json extra = {{"dataset", dataset_info(data)},
                                 {"space", {{"name", space.name()}, {"log10_size", space.log10_size()}}},
                                 {"threads", arena.max_concurrency()},
-                                {"wall_seconds", seconds_since(start)}};
+                                {"wall_seconds", std::chrono::duration<double>(Clock::now() - start).count()}};
   dir.write_json("summary.json", make_summary(config, totals, evaluated, extra));
   return totals;
+}
+
+// history.jsonl by candidate index. A line cut short by a kill (no final newline) is
+// dropped and cut from the file, so later appends start on a line of their own.
+std::map<int, nlohmann::json> read_history(const std::string& path) {
+  std::map<int, nlohmann::json> records;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return records;
+  std::string text = read_file_text(path);
+  const size_t complete = text.rfind('\n') == std::string::npos ? 0 : text.rfind('\n') + 1;
+  if (complete < text.size()) {
+    spdlog::warn("{}: dropping an incomplete last line (the run was killed while writing it)", path);
+    text.resize(complete);
+    write_file_atomically(path, text);
+  }
+  size_t line_number = 0;
+  for (size_t begin = 0; begin < text.size();) {
+    const size_t end = text.find('\n', begin);
+    ++line_number;
+    try {
+      nlohmann::json record = nlohmann::json::parse(text.substr(begin, end - begin));
+      const int index = record.at("index").get<int>();
+      records.emplace(index, std::move(record));
+    } catch (const nlohmann::json::exception& e) {
+      throw UserError(path + ":" + std::to_string(line_number) + ": not a history record (" + e.what() + ")");
+    }
+    begin = end + 1;
+  }
+  return records;
+}
+
+}  // namespace
+
+DatasetSplits load_search_data(const RunConfig& config) {
+  return load_dataset(config.dataset, derive_seed(config.search.seed, kDataStream, 0));
+}
+
+RunSummary run_search(const RunConfig& config, int threads) {
+  return execute_search(config, threads, RunDirectory::create(config.output), std::nullopt);
+}
+
+RunSummary resume_search(const RunConfig& config, const std::string& run_dir, int threads) {
+  RunDirectory dir = RunDirectory::open(run_dir);
+  ResumePoint resume;
+  resume.checkpoint = load_checkpoint(dir.file("checkpoint.json"));
+  if (resume.checkpoint.config_hash != config_hash(config.source)) {
+    const nlohmann::json stored = read_json_file(dir.file("config.json"));
+    const std::string where = first_config_difference(stored, config.source);
+    throw UserError(config.path + ": differs from the run's config (" + dir.file("config.json") + ") at " +
+                    (where.empty() ? std::string("an unknown place") : where) +
+                    "; only search.evaluations, search.max_wall_minutes, search.target_accuracy and output may "
+                    "change on resume (start a new run for other changes)");
+  }
+  resume.history = read_history(dir.file("history.jsonl"));
+  return execute_search(config, threads, std::move(dir), resume);
+}
+
+RunConfig load_run_dir_config(const std::string& run_dir) {
+  const RunDirectory dir = RunDirectory::open(run_dir);
+  const Checkpoint checkpoint = load_checkpoint(dir.file("checkpoint.json"));
+  // Parsed as if it were the original file, so its relative data paths resolve as they did.
+  RunConfig config = parse_run_config(read_json_file(dir.file("config.json")), checkpoint.config_path);
+  config.output.dir = dir.path();
+  return config;
+}
+
+std::string find_resumable_run(const RunConfig& config) {
+  std::string found;
+  for (int n = 1; n < 100000; ++n) {
+    const std::string candidate = n == 1 ? config.output.dir : config.output.dir + "-" + std::to_string(n);
+    std::error_code ec;
+    if (!fs::exists(candidate, ec)) {
+      if (n > 1) break;
+      continue;
+    }
+    if (fs::exists(fs::path(candidate) / "checkpoint.json", ec)) found = candidate;
+  }
+  if (found.empty())
+    throw UserError(config.path + ": /output/dir: no run to resume (no checkpoint.json in " + config.output.dir +
+                    " or its numbered siblings)");
+  return found;
 }
 
 }  // namespace hwnas

@@ -4,6 +4,7 @@
 // function in run_search.cpp or its own file.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "search/run_config.hpp"
@@ -15,10 +16,10 @@ struct RunSummary {
   std::string run_dir;
   int evaluated = 0;
   int failed = 0;
-  int rejected = 0;     ///< samples that did not fit a target (never trained)
-  int duplicates = 0;   ///< samples whose network was already a candidate
-  bool stopped_early = false;  ///< signal or wall-time budget
-  std::string stop_reason;
+  int64_t rejected = 0;    ///< proposals that did not fit a target (never trained)
+  int64_t duplicates = 0;  ///< proposals whose network was already a candidate
+  bool stopped_early = false;  ///< signal or wall-time budget: resumable
+  std::string stop_reason;     ///< why the run ended or stopped
 };
 
 /// The train/validation/test splits a search with `config` uses (they depend only on the
@@ -26,9 +27,23 @@ struct RunSummary {
 /// @throws DataError / UserError for bad data files.
 DatasetSplits load_search_data(const RunConfig& config);
 
-/// Runs the search described by `config` (its overrides already applied by the CLI).
-/// `threads` bounds the total number of worker threads (0: all cores).
+/// Runs the search described by `config` (its overrides already applied by the CLI) in a
+/// new run directory. `threads` bounds the total number of worker threads (0: all cores).
 /// @throws UserError for bad input (data files, output directory).
 RunSummary run_search(const RunConfig& config, int threads);
+
+/// Continues the run in `run_dir` from its checkpoint with `config`, which must equal the
+/// run's config except for the budgets (search.evaluations, max_wall_minutes,
+/// target_accuracy) and the output section. @throws UserError naming the first
+/// difference, or a missing / malformed checkpoint.
+RunSummary resume_search(const RunConfig& config, const std::string& run_dir, int threads);
+
+/// The run's config as resume_search needs it: RUN_DIR/config.json, read with the paths
+/// of the config file the run started from, writing into RUN_DIR.
+RunConfig load_run_dir_config(const std::string& run_dir);
+
+/// The run directory `nas-run CONFIG --resume` continues: the newest of output.dir,
+/// output.dir-2, -3, ... that holds a checkpoint. @throws UserError when there is none.
+std::string find_resumable_run(const RunConfig& config);
 
 }  // namespace hwnas

@@ -155,7 +155,8 @@ TEST_SUITE("search_e2e") {
     CHECK(summary["ranking"].size() == 4);
     CHECK(summary["pareto"]["RP2040"].size() >= 1);
     CHECK(summary["dataset"]["train"].get<int>() + summary["dataset"]["validation"].get<int>() == 240);
-    CHECK(read_text(run + "/run.log").find("candidates fit all targets") != std::string::npos);
+    CHECK(read_text(run + "/run.log").find("[4/4]") != std::string::npos);
+    CHECK(read_text(run + "/run.log").find("rejected before training") != std::string::npos);
     CHECK(nlohmann::json::parse(read_text(run + "/config.json")) == tiny_config(run));
     // The space travels with the run: a space file edited later cannot change it.
     CHECK(nlohmann::json::parse(read_text(run + "/space.json")) == tiny_config(run)["space"]);

@@ -3,7 +3,9 @@
 
 #include "util/errors.hpp"
 
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -38,6 +40,49 @@ CommandResult run_nas_run(const std::string& args) {
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+BackgroundNasRun::BackgroundNasRun(const std::string& args, const std::string& log_path) {
+  // `exec` makes the shell become nas-run, so signals reach nas-run itself.
+  const std::string cmd = std::string("exec '") + HWNAS_NAS_RUN + "' " + args + " > '" + log_path + "' 2>&1";
+  m_pid = ::fork();
+  if (m_pid < 0) throw std::runtime_error("fork failed");
+  if (m_pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+BackgroundNasRun::~BackgroundNasRun() {
+  if (!m_reaped) {
+    ::kill(m_pid, SIGKILL);
+    wait();
+  }
+}
+
+void BackgroundNasRun::signal(int sig) const { ::kill(m_pid, sig); }
+
+int BackgroundNasRun::wait() {
+  int status = 0;
+  ::waitpid(m_pid, &status, 0);
+  m_reaped = true;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool BackgroundNasRun::wait_until(const std::function<bool()>& done) const {
+  for (;;) {
+    if (done()) return true;
+    siginfo_t info{};
+    if (::waitid(P_PID, id_t(m_pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == m_pid) return done();
+    ::usleep(2000);
+  }
+}
+
+size_t count_file_lines(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  size_t lines = 0;
+  for (char ch; in.get(ch);) lines += ch == '\n' ? 1 : 0;
+  return lines;
 }
 
 void write_text(const std::string& path, const std::string& text) {

@@ -34,6 +34,27 @@ struct CommandResult {
 /// Runs the nas-run binary with `args` (a shell-quoted argument string).
 CommandResult run_nas_run(const std::string& args);
 
+/// nas-run started in the background (output to `log_path`), to be interrupted by a test.
+class BackgroundNasRun {
+ public:
+  BackgroundNasRun(const std::string& args, const std::string& log_path);
+  ~BackgroundNasRun();  ///< kills the process if it still runs
+  BackgroundNasRun(const BackgroundNasRun&) = delete;
+  BackgroundNasRun& operator=(const BackgroundNasRun&) = delete;
+  void signal(int sig) const;
+  /// Waits for the exit; the exit code, or 128 + signal number when killed.
+  int wait();
+  /// Polls every few milliseconds until `done` holds (true) or the process exits (false).
+  bool wait_until(const std::function<bool()>& done) const;
+
+ private:
+  int m_pid = -1;
+  bool m_reaped = false;
+};
+
+/// Number of complete lines in a file (0 when it does not exist).
+size_t count_file_lines(const std::string& path);
+
 void write_text(const std::string& path, const std::string& text);
 std::string read_text(const std::string& path);
 

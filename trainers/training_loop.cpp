@@ -65,6 +65,10 @@ void load_batch(TrainState& s, size_t first, int n) {
 
 // One forward/backward/update on n samples; false (with `failure`) on a non-finite loss.
 bool train_step(TrainState& s, size_t first, int n, int epoch, EpochStats& stats) {
+  if (s.options.cancel && s.options.cancel->load(std::memory_order_relaxed)) {
+    stats.failure = kCancelledFailure;
+    return false;
+  }
   load_batch(s, first, n);
   s.net.forward(n, Mode::kTraining);
   const LossSums sums =

@@ -11,6 +11,9 @@
 
 namespace hwnas {
 
+/// TrainResult::failure of a run stopped through TrainingOptions::cancel.
+inline constexpr const char* kCancelledFailure = "cancelled";
+
 /// Fraction of `data` that `net` classifies correctly in inference mode, in batches of
 /// net.max_batch(); 0 for an empty set. The top logit (first on ties) is the prediction.
 double evaluate_accuracy(Network& net, const Dataset& data);

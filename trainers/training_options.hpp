@@ -2,6 +2,8 @@
 // "training" section, and Int8Options, the "quantization" section (see docs/config.md).
 #pragma once
 
+#include <atomic>
+
 #include <cstdint>
 #include <string>
 
@@ -28,6 +30,9 @@ struct TrainingOptions {
   double warmup_epochs = 0.0;  ///< linear warm-up, then cosine decay to 0
   double label_smoothing = 0.0;
   AugmentOptions augment;
+  /// When set and true, training stops before the next step with the failure "cancelled"
+  /// (a search winding down on a signal). Not part of the recipe: never saved.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 /// Post-training quantisation and, when it loses too much, quantisation-aware

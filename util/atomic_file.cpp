@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "util/errors.hpp"
 
@@ -62,6 +64,15 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     io_fail(path, "rename failed");
   }
   fsync_directory_of(path);
+}
+
+std::string read_file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) io_fail(path, "cannot open for reading");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) io_fail(path, "read failed");
+  return text.str();
 }
 
 void append_line_durably(const std::string& path, const std::string& line) {

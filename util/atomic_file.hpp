@@ -11,6 +11,9 @@ namespace hwnas {
 /// never a torn one. @throws UserError on I/O failure.
 void write_file_atomically(const std::string& path, const std::string& content);
 
+/// The whole content of `path`. @throws UserError when it cannot be read.
+std::string read_file_text(const std::string& path);
+
 /// Appends one line (a '\n' is added) and fsyncs, so that a finished result survives a
 /// SIGKILL right after this call. @throws UserError on I/O failure.
 void append_line_durably(const std::string& path, const std::string& line);

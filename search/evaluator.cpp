@@ -1,0 +1,63 @@
+// This file implements ThreadPoolEvaluator (see evaluator.hpp).
+#include "search/evaluator.hpp"
+
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "trainers/training_loop.hpp"
+
+namespace hwnas {
+
+ThreadPoolEvaluator::ThreadPoolEvaluator(tbb::task_arena& arena, EvaluateFn evaluate)
+    : m_arena(arena), m_evaluate(std::move(evaluate)) {}
+
+ThreadPoolEvaluator::~ThreadPoolEvaluator() { cancel_all(); }
+
+void ThreadPoolEvaluator::submit(Candidate c) {
+  {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    ++m_running;
+  }
+  auto task = std::make_shared<Candidate>(std::move(c));
+  m_arena.enqueue([this, task] {
+    bool keep = true;
+    try {
+      m_evaluate(*task, m_cancel);
+      keep = task->result.failure != kCancelledFailure;
+    } catch (const std::exception& e) {
+      // A candidate must not take the search down; record why it failed.
+      task->result.ok = false;
+      task->result.failure = std::string("evaluation error: ") + e.what();
+      spdlog::error("candidate {}: {}", task->identity, task->result.failure);
+    }
+    std::lock_guard<std::mutex> lock(m_mutex);
+    --m_running;
+    if (keep) m_finished.push_back(std::move(*task));
+    m_changed.notify_all();
+  });
+}
+
+std::optional<Candidate> ThreadPoolEvaluator::wait_finished(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(m_mutex);
+  m_changed.wait_for(lock, timeout, [&] { return !m_finished.empty(); });
+  if (m_finished.empty()) return std::nullopt;
+  Candidate c = std::move(m_finished.front());
+  m_finished.pop_front();
+  return c;
+}
+
+int ThreadPoolEvaluator::outstanding() const {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  return m_running + int(m_finished.size());
+}
+
+void ThreadPoolEvaluator::cancel_all() {
+  m_cancel = true;
+  std::unique_lock<std::mutex> lock(m_mutex);
+  m_changed.wait(lock, [&] { return m_running == 0; });
+  m_finished.clear();
+  m_cancel = false;
+}
+
+}  // namespace hwnas
