@@ -30,6 +30,8 @@ nlohmann::json candidate_record(const Candidate& c) {
       {"macs", c.arch.total_macs()},
       {"layers", c.arch.size()},
       {"costs", costs_json(c.costs)},
+      {"rung", c.rung},
+      {"stage", c.stage},
       {"fidelity", {{"epochs", c.fidelity.epochs}, {"train_samples", c.fidelity.train_samples}}},
       {"status", r.ok ? "ok" : "failed"},
       {"train_loss", r.train_loss},
@@ -60,6 +62,8 @@ nlohmann::json candidate_record(const Candidate& c) {
 
 void restore_results(const nlohmann::json& record, Candidate& c) {
   TrainResult& r = c.result;
+  c.rung = record.value("rung", 0);
+  c.stage = record.value("stage", "search");
   const auto& fidelity = record.at("fidelity");
   c.fidelity = {fidelity.at("epochs").get<int>(), fidelity.at("train_samples").get<int64_t>()};
   r.ok = record.at("status") == "ok";

@@ -41,6 +41,10 @@ struct Candidate {
   Fidelity fidelity;
   TrainResult result;
   Int8Scores int8;  ///< the quantised network's accuracy (when result.ok)
+  /// Multi-fidelity rung: 0 for the search's evaluation, 1.. for successive-halving
+  /// promotions and the final retraining (a candidate has one evaluation per rung).
+  int rung = 0;
+  std::string stage = "search";  ///< "search", "promotion" or "final"
 };
 
 /// One history.jsonl line.

@@ -37,10 +37,11 @@ nlohmann::json hashed_part(nlohmann::json config) {
 
 void save_checkpoint(const std::string& path, const Checkpoint& c) {
   nlohmann::json pending = nlohmann::json::array();
-  for (const auto& p : c.pending) pending.push_back({{"index", p.index}, {"genome", p.genome}});
+  for (const auto& p : c.pending) pending.push_back({{"index", p.index}, {"rung", p.rung}, {"genome", p.genome}});
   const nlohmann::json j = {{"format", kFormat},          {"config_hash", c.config_hash},
                             {"config_path", c.config_path}, {"proposed", c.proposed},
-                            {"observed", c.observed},      {"pending", pending},
+                            {"observed", c.observed},      {"phase", c.phase},
+                            {"pending", pending},
                             {"strategy", c.strategy},      {"source", c.source},
                             {"finished", c.finished},      {"stop_reason", c.stop_reason}};
   write_file_atomically(path, j.dump() + "\n");
@@ -56,7 +57,9 @@ Checkpoint load_checkpoint(const std::string& path) {
     c.config_path = j.at("config_path").get<std::string>();
     c.proposed = j.at("proposed").get<int>();
     c.observed = j.at("observed").get<int>();
-    for (const auto& p : j.at("pending")) c.pending.push_back({p.at("index").get<int>(), p.at("genome").get<Genome>()});
+    c.phase = j.at("phase").get<int>();
+    for (const auto& p : j.at("pending"))
+      c.pending.push_back({p.at("index").get<int>(), p.at("rung").get<int>(), p.at("genome").get<Genome>()});
     c.strategy = j.at("strategy");
     c.source = j.at("source");
     c.finished = j.at("finished").get<bool>();

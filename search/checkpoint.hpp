@@ -18,6 +18,7 @@ namespace hwnas {
 
 struct PendingCandidate {
   int index = 0;
+  int rung = 0;
   Genome genome;
 };
 
@@ -26,6 +27,7 @@ struct Checkpoint {
   std::string config_path;    ///< the config file the run started from (resolves its relative paths)
   int proposed = 0;           ///< candidates 0 .. proposed-1 have been proposed
   int observed = 0;           ///< the strategy has seen candidates 0 .. observed-1
+  int phase = 0;              ///< 0: search; r >= 1: evaluating rung r (promotions, final retraining)
   std::vector<PendingCandidate> pending;  ///< proposed, not yet seen by the strategy
   nlohmann::json strategy;    ///< Strategy::state()
   nlohmann::json source;      ///< ProposalSource::state()

@@ -151,6 +151,18 @@ std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::s
   return targets;
 }
 
+namespace {
+
+FidelitySpec parse_fidelity(JsonReader r) {
+  FidelitySpec f;
+  f.epochs = int(r.get_int_or("epochs", 0, 0, 10000));
+  f.train_samples = r.get_int_or("train_samples", 0, 0, int64_t(1) << 40);
+  r.finish();
+  return f;
+}
+
+}  // namespace
+
 SearchConfig parse_search_section(JsonReader r) {
   SearchConfig s;
   const std::string strategy = r.get_enum_or("strategy", {"random", "aging_evolution", "nsga2"}, "random");
@@ -179,6 +191,14 @@ SearchConfig parse_search_section(JsonReader r) {
       s.objectives.push_back(kind);
     }
   }
+  if (r.take("fidelity")) s.fidelity = parse_fidelity(r.child("fidelity"));
+  if (r.take("promotions")) {
+    const nlohmann::json& rungs = r.get_array("promotions", 0, 8);
+    for (size_t i = 0; i < rungs.size(); ++i)
+      s.promotions.push_back(parse_fidelity(JsonReader(rungs[i], r.file(), pointer_index(r.pointer_of("promotions"), i))));
+  }
+  s.promotion_eta = r.get_double_or("promotion_eta", s.promotion_eta, 1.0, 1000.0);
+  s.retrain_final = r.get_bool_or("retrain_final", s.retrain_final);
   r.finish();
   return s;
 }

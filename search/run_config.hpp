@@ -39,6 +39,13 @@ const char* strategy_name(StrategyKind kind);
 /// A cost the multi-objective strategies minimise (on every target).
 enum class CostObjective { kLatency, kRam, kFlash, kEnergy };
 
+/// How much training one evaluation gets (a fidelity level of the search).
+struct FidelitySpec {
+  int epochs = 0;             ///< 0: training.epochs
+  int64_t train_samples = 0;  ///< 0: the whole training split; else a class-stratified subset
+  bool operator==(const FidelitySpec&) const = default;
+};
+
 struct SearchConfig {
   StrategyKind strategy = StrategyKind::kRandom;
   int evaluations = 10;           ///< candidates to train
@@ -53,6 +60,14 @@ struct SearchConfig {
   int sample_size = 5;            ///< aging evolution: tournament size
   int mutation_changes = 1;       ///< genes a mutation changes
   std::vector<CostObjective> objectives = {CostObjective::kLatency, CostObjective::kRam, CostObjective::kFlash};
+  /// Multi-fidelity: the strategy sees results at `fidelity` (rung 0). After the search,
+  /// successive halving promotes the best 1/promotion_eta of each rung (by non-dominated
+  /// rank, then crowding) to the next of `promotions`; then, with retrain_final, the
+  /// Pareto sets are trained again with the full recipe (the training section).
+  FidelitySpec fidelity;
+  std::vector<FidelitySpec> promotions;
+  double promotion_eta = 3.0;
+  bool retrain_final = true;
 };
 
 enum class IfExists { kIncrement, kFail };

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <tuple>
 
 #include <spdlog/spdlog.h>
 #include <tbb/global_control.h>
@@ -40,28 +41,39 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 constexpr uint64_t kDataStream = 3;
 
-// The data at each input resolution the space chooses, resized once on first use.
-class DataByResolution {
- public:
-  explicit DataByResolution(const DatasetSplits& original) : m_original(original) {}
+constexpr uint64_t kSubsetStream = 5;
 
-  const DatasetSplits& at(const TensorShape& input) {
+// The data each candidate trains on: at the input resolution the space chose for it
+// (resized once, on first use) and, for a low-fidelity evaluation, a class-stratified
+// subset of the training split (the same subset for every candidate, so they compare
+// fairly; validation and test stay whole).
+class CandidateData {
+ public:
+  CandidateData(const DatasetSplits& original, uint64_t seed) : m_original(original), m_seed(seed) {}
+
+  const DatasetSplits& at(const TensorShape& input, int64_t train_samples) {
     const TensorShape& own = m_original.train.sample_shape;
-    if (input.h == own.h && input.w == own.w) return m_original;
+    const bool resized = input.h != own.h || input.w != own.w;
+    const bool subset = train_samples > 0 && size_t(train_samples) < m_original.train.size();
+    if (!resized && !subset) return m_original;
     std::lock_guard<std::mutex> lock(m_mutex);
-    auto& slot = m_resized[{input.h, input.w}];
+    auto& slot = m_variants[{input.h, input.w, subset ? train_samples : 0}];
     if (!slot) {
-      spdlog::info("resizing the data from {}x{} to {}x{} for the candidates at that resolution", own.h, own.w,
-                   input.h, input.w);
-      slot = std::make_unique<DatasetSplits>(resize_splits(m_original, input.h, input.w));
+      if (resized)
+        spdlog::info("resizing the data from {}x{} to {}x{} for the candidates at that resolution", own.h, own.w,
+                     input.h, input.w);
+      DatasetSplits splits = resized ? resize_splits(m_original, input.h, input.w) : m_original;
+      if (subset) splits.train = stratified_subset(splits.train, size_t(train_samples), m_seed);
+      slot = std::make_unique<DatasetSplits>(std::move(splits));
     }
     return *slot;
   }
 
  private:
   const DatasetSplits& m_original;
+  uint64_t m_seed;
   std::mutex m_mutex;
-  std::map<std::pair<int, int>, std::unique_ptr<DatasetSplits>> m_resized;
+  std::map<std::tuple<int, int, int64_t>, std::unique_ptr<DatasetSplits>> m_variants;
 };
 
 // The cost report of every target, with the operator order and arena plan each assumed:
@@ -84,15 +96,17 @@ void save_cost_report(const Candidate& c, const RunConfig& config, const std::st
 // Trains and scores one candidate, saves its files and appends its history line. A
 // cancelled candidate records nothing: its result would not be the one an
 // uninterrupted run gets.
-void evaluate_one(Candidate& c, DataByResolution& data_by_resolution, const RunConfig& config, RunDirectory& dir,
+void evaluate_one(Candidate& c, CandidateData& candidate_data, const RunConfig& config, RunDirectory& dir,
                   const std::atomic<bool>& cancel) {
   const std::string model_dir = dir.model_dir(c.identity);
   save_architecture(c.arch, model_dir + "/arch.json");
   save_cost_report(c, config, model_dir);
-  const DatasetSplits& data = data_by_resolution.at(c.arch.input_shape());
+  const DatasetSplits& data = candidate_data.at(c.arch.input_shape(), c.fidelity.train_samples);
   TrainingOptions training = config.training;
   training.cancel = &cancel;
-  c.fidelity = {training.epochs, int64_t(data.train.size())};
+  training.epochs = c.fidelity.epochs;
+  training.warmup_epochs = std::min(training.warmup_epochs, double(training.epochs));
+  c.fidelity.train_samples = int64_t(data.train.size());
   const TrainedModel trained = train_model(c.arch, data.train, data.validation, &data.test, training, c.seed);
   c.result = trained.result;
   if (cancel) {
@@ -122,7 +136,7 @@ nlohmann::json dataset_info(const DatasetSplits& d) {
 
 struct ResumePoint {
   Checkpoint checkpoint;
-  std::map<int, nlohmann::json> history;
+  HistoryRecords history;
 };
 
 RunSummary execute_search(const RunConfig& config, int threads, RunDirectory dir,
@@ -154,11 +168,11 @@ RunSummary execute_search(const RunConfig& config, int threads, RunDirectory dir
                space.name(), space.log10_size());
 
   // Step 3: propose, train and score until a budget ends the run.
-  DataByResolution data_by_resolution(data);
+  CandidateData candidate_data(data, derive_seed(config.search.seed, kSubsetStream, 0));
   ThreadPoolEvaluator evaluator(arena, [&](Candidate& c, const std::atomic<bool>& cancel) {
-    evaluate_one(c, data_by_resolution, config, dir, cancel);
+    evaluate_one(c, candidate_data, config, dir, cancel);
   });
-  SearchController controller(config, space, dir, evaluator);
+  SearchController controller(config, space, dir, evaluator, int64_t(data.train.size()));
   if (resume) controller.restore(resume->checkpoint, resume->history);
   const SearchOutcome outcome = controller.run();
 
@@ -167,9 +181,11 @@ RunSummary execute_search(const RunConfig& config, int threads, RunDirectory dir
   totals.run_dir = dir.path();
   totals.rejected = outcome.rejected;
   totals.duplicates = outcome.duplicates;
-  std::vector<const Candidate*> evaluated;
+  std::vector<const Candidate*> ranked;  // the evaluations of the highest rung reached
+  nlohmann::json by_stage = nlohmann::json::object();
   for (const auto& c : outcome.evaluated) {
-    evaluated.push_back(&c);
+    if (c.rung == outcome.top_rung) ranked.push_back(&c);
+    by_stage[c.stage] = by_stage.value(c.stage, 0) + 1;
     ++totals.evaluated;
     totals.failed += c.result.ok ? 0 : 1;
   }
@@ -178,15 +194,17 @@ RunSummary execute_search(const RunConfig& config, int threads, RunDirectory dir
   const nlohmann::json extra = {{"dataset", dataset_info(data)},
                                 {"space", {{"name", space.name()}, {"log10_size", space.log10_size()}}},
                                 {"threads", arena.max_concurrency()},
+                                {"evaluations_by_stage", by_stage},
+                                {"ranked_rung", outcome.top_rung},
                                 {"wall_seconds", std::chrono::duration<double>(Clock::now() - start).count()}};
-  dir.write_json("summary.json", make_summary(config, totals, evaluated, extra));
+  dir.write_json("summary.json", make_summary(config, totals, ranked, extra));
   return totals;
 }
 
-// history.jsonl by candidate index. A line cut short by a kill (no final newline) is
+// history.jsonl by (candidate index, rung). A line cut short by a kill (no final newline) is
 // dropped and cut from the file, so later appends start on a line of their own.
-std::map<int, nlohmann::json> read_history(const std::string& path) {
-  std::map<int, nlohmann::json> records;
+HistoryRecords read_history(const std::string& path) {
+  HistoryRecords records;
   std::error_code ec;
   if (!fs::exists(path, ec)) return records;
   std::string text = read_file_text(path);
@@ -202,8 +220,8 @@ std::map<int, nlohmann::json> read_history(const std::string& path) {
     ++line_number;
     try {
       nlohmann::json record = nlohmann::json::parse(text.substr(begin, end - begin));
-      const int index = record.at("index").get<int>();
-      records.emplace(index, std::move(record));
+      const std::pair<int, int> key{record.at("index").get<int>(), record.value("rung", 0)};
+      records.emplace(key, std::move(record));
     } catch (const nlohmann::json::exception& e) {
       throw UserError(path + ":" + std::to_string(line_number) + ": not a history record (" + e.what() + ")");
     }

@@ -1,6 +1,10 @@
 // This file implements the search controller (see search_controller.hpp).
 #include "search/search_controller.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <set>
+
 #include <spdlog/spdlog.h>
 
 #include "search/feasible_sampler.hpp"
@@ -14,7 +18,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr uint64_t kSamplingStream = 1;  // the proposal generator
-constexpr uint64_t kTrainingStream = 2;  // candidate k trains from derive_seed(seed, 2, k)
+constexpr uint64_t kTrainingStream = 2;  // candidate k trains from derive_seed(seed, 2, k) at rung 0
+constexpr uint64_t kRungStream = 4;      // and from derive_seed(that, 4, rung) at later rungs
 
 std::string format_duration(double seconds) {
   const int s = int(seconds + 0.5);
@@ -32,23 +37,52 @@ double cost_value(const CostEstimate& e, CostObjective o) {
   return 0.0;
 }
 
+bool by_rung_then_index(const Candidate& a, const Candidate& b) {
+  return a.rung != b.rung ? a.rung < b.rung : a.index < b.index;
+}
+
 }  // namespace
 
 SearchController::SearchController(const RunConfig& config, const SearchSpace& space, RunDirectory& dir,
-                                   Evaluator& evaluator)
+                                   Evaluator& evaluator, int64_t train_samples)
     : m_config(config),
       m_space(space),
       m_dir(dir),
       m_evaluator(evaluator),
+      m_train_samples(train_samples),
       m_strategy(make_strategy(config.search)),
       m_source(space, [&config](const DecodedNetwork& n) { return fits_all(cost_on_targets(n.arch, config.targets)); },
                config.search.max_rejections, derive_seed(config.search.seed, kSamplingStream, 0)) {}
 
-Candidate SearchController::make_candidate(int index, Genome genome) const {
+// ---- candidates and rungs ---------------------------------------------------------------
+
+FidelitySpec SearchController::fidelity_of(int rung) const {
+  const SearchConfig& s = m_config.search;
+  FidelitySpec f = rung == 0 ? s.fidelity : rung <= int(s.promotions.size()) ? s.promotions[size_t(rung - 1)]
+                                                                              : FidelitySpec{};
+  // Resolved: epochs given, sample counts at least the split mean the whole split.
+  if (f.epochs == 0) f.epochs = m_config.training.epochs;
+  if (f.train_samples >= m_train_samples) f.train_samples = 0;
+  return f;
+}
+
+int SearchController::final_rung() const {
+  const int last = int(m_config.search.promotions.size());
+  const FidelitySpec full{m_config.training.epochs, 0};
+  // No final retraining when the last rung already trained with the full recipe.
+  return m_config.search.retrain_final && !(fidelity_of(last) == full) ? last + 1 : last;
+}
+
+Candidate SearchController::make_candidate(int index, Genome genome, int rung) const {
   DecodedNetwork n = m_space.decode_detailed(genome);
-  Candidate c{index, std::move(genome), std::move(n.identity),
-              derive_seed(m_config.search.seed, kTrainingStream, uint64_t(index)), std::move(n.arch), {}, {}, {}, {}};
+  const uint64_t seed = derive_seed(m_config.search.seed, kTrainingStream, uint64_t(index));
+  Candidate c{index, std::move(genome), std::move(n.identity), rung == 0 ? seed : derive_seed(seed, kRungStream, uint64_t(rung)),
+              std::move(n.arch), {}, {}, {}, {}};
   c.costs = cost_on_targets(c.arch, m_config.targets);
+  const FidelitySpec f = fidelity_of(rung);
+  c.fidelity = {f.epochs, f.train_samples};
+  c.rung = rung;
+  c.stage = rung == 0 ? "search" : rung > int(m_config.search.promotions.size()) ? "final" : "promotion";
   return c;
 }
 
@@ -64,57 +98,87 @@ Observation SearchController::observation_of(const Candidate& c) const {
   return o;
 }
 
-void SearchController::restore(const Checkpoint& checkpoint, const std::map<int, nlohmann::json>& history) {
+std::vector<Candidate> SearchController::entries_at(int rung) const {
+  std::vector<Candidate> out;
+  for (const Candidate& c : m_evaluated)
+    if (c.rung == rung) out.push_back(c);
+  std::sort(out.begin(), out.end(), by_rung_then_index);
+  return out;
+}
+
+int SearchController::top_rung() const {
+  int top = 0;
+  for (const Candidate& c : m_evaluated) top = std::max(top, c.rung);
+  return top;
+}
+
+// ---- resume -------------------------------------------------------------------------------
+
+void SearchController::restore(const Checkpoint& checkpoint, const HistoryRecords& history) {
   m_strategy->restore(checkpoint.strategy);
   m_source.restore(checkpoint.source);
   m_proposed = checkpoint.proposed;
   m_observed = checkpoint.observed;
-  const auto record_of = [&](int index) -> const nlohmann::json& {
-    const auto it = history.find(index);
-    if (it == history.end())
-      throw UserError(m_dir.file("history.jsonl") + ": no line for candidate " + std::to_string(index) +
-                      ", which the checkpoint counts as evaluated");
-    return it->second;
+  m_phase = checkpoint.phase;
+  const auto rebuilt = [&](int index, int rung, const nlohmann::json& record) {
+    Candidate c = make_candidate(index, record.at("genome").get<Genome>(), rung);
+    restore_results(record, c);
+    return c;
   };
-  // Candidates the strategy has seen: rebuilt from their genome (decoding and costing are
-  // deterministic) and their history line.
-  for (const auto& [index, record] : history) {
-    if (index >= m_observed) continue;
-    Candidate c = make_candidate(index, record.at("genome").get<Genome>());
-    restore_results(record_of(index), c);
-    if (c.result.ok) m_best = std::max(m_best, selection_accuracy(c));
-    m_evaluated.push_back(std::move(c));
+  // Evaluations already recorded: the observed search candidates and every result of the
+  // later rungs up to the current one (decoding and costing are deterministic, so a
+  // genome and its history line rebuild the candidate).
+  for (const auto& [key, record] : history) {
+    const auto [index, rung] = key;
+    if ((rung == 0 && index < m_observed) || (rung > 0 && rung <= m_phase)) m_evaluated.push_back(rebuilt(index, rung, record));
   }
-  if (int(m_evaluated.size()) != m_observed) (void)record_of(int(m_evaluated.size()));
+  if (int(entries_at(0).size()) != m_observed)
+    throw UserError(m_dir.file("history.jsonl") + ": has " + std::to_string(entries_at(0).size()) +
+                    " of the " + std::to_string(m_observed) + " search results the checkpoint counts");
   for (const Candidate& c : m_evaluated)
-    if (selection_accuracy(c) == m_best) {
+    if (c.rung == 0 && selection_accuracy(c) > m_best) {
+      m_best = selection_accuracy(c);
       m_best_id = c.identity;
-      break;
     }
   if (m_config.search.target_accuracy > 0 && m_best >= m_config.search.target_accuracy)
     m_end_reason = "target accuracy search.target_accuracy reached";
-  // Pending candidates that finished before the interruption are not evaluated again.
-  for (const PendingCandidate& p : checkpoint.pending) {
-    Candidate c = make_candidate(p.index, p.genome);
-    const auto it = history.find(p.index);
-    if (it != history.end()) {
-      restore_results(it->second, c);
-      m_finished.emplace(p.index, c);
-    } else {
-      m_to_submit.push_back(p.index);
-    }
-    m_pending.emplace(p.index, std::move(c));
+  // A larger evaluation budget reopens a finished search, unless later stages have begun.
+  if (m_phase > 0 && m_end_reason.empty() && m_config.search.evaluations > m_proposed) {
+    if (top_rung() > 0 || !checkpoint.pending.empty())
+      throw UserError(m_dir.path() + ": the search phase is over (promotions or the final retraining began); a larger "
+                      "search.evaluations cannot be added to this run");
+    m_phase = 0;
   }
-  spdlog::info("resuming: {} candidates evaluated, {} pending ({} of them already finished), {} proposed of {}",
-               m_observed, checkpoint.pending.size(), m_finished.size(), m_proposed, m_config.search.evaluations);
+  // Pending candidates that finished before the interruption are not evaluated again.
+  size_t already = 0;
+  for (const PendingCandidate& p : checkpoint.pending) {
+    Candidate c = make_candidate(p.index, p.genome, p.rung);
+    const auto it = history.find({p.index, p.rung});
+    if (it == history.end()) {
+      m_to_submit.push_back(p.index);
+      m_pending.emplace(p.index, std::move(c));
+      continue;
+    }
+    ++already;  // a later rung's result is already among m_evaluated
+    if (p.rung == 0) {
+      restore_results(it->second, c);
+      m_pending.emplace(p.index, c);
+      m_finished.emplace(p.index, std::move(c));
+    }
+  }
+  spdlog::info("resuming at {}: {} search results, {} pending ({} of them already finished), {} proposed of {}",
+               m_phase == 0 ? std::string("the search") : "rung " + std::to_string(m_phase), m_observed,
+               checkpoint.pending.size(), already, m_proposed, m_config.search.evaluations);
 }
+
+// ---- the search phase ---------------------------------------------------------------------
 
 void SearchController::propose_next() {
   if (!m_end_reason.empty() || m_proposed >= m_config.search.evaluations) return;
   try {
     Proposal p = m_strategy->propose(m_source);
     const int index = m_proposed++;
-    m_pending.emplace(index, make_candidate(index, std::move(p.genome)));
+    m_pending.emplace(index, make_candidate(index, std::move(p.genome), 0));
     m_to_submit.push_back(index);
   } catch (const SpaceExhausted& e) {
     m_end_reason = e.what();
@@ -149,15 +213,16 @@ void SearchController::checkpoint_and_submit() {
   cp.config_path = m_config.path;
   cp.proposed = m_proposed;
   cp.observed = m_observed;
-  for (const auto& [index, c] : m_pending) cp.pending.push_back({index, c.genome});
+  cp.phase = m_phase;
+  for (const auto& [index, c] : m_pending) cp.pending.push_back({index, c.rung, c.genome});
   cp.strategy = m_strategy->state();
   cp.source = m_source.state();
-  cp.finished = m_pending.empty();
+  cp.finished = m_phase > final_rung();
   cp.stop_reason = m_end_reason;
   // The checkpoint names every candidate before it starts, so none is ever evaluated
   // without a checkpoint that lists it as pending.
   save_checkpoint(m_dir.file("checkpoint.json"), cp);
-  write_pareto_report(m_dir, m_config, m_evaluated);
+  write_pareto_report(m_dir, m_config, entries_at(top_rung()));
   for (int index : m_to_submit) m_evaluator.submit(m_pending.at(index));
   m_to_submit.clear();
 }
@@ -170,33 +235,36 @@ std::string SearchController::interruption() const {
   return "";
 }
 
-void SearchController::report(const Candidate& c) {
-  ++m_finished_here;
-  const double elapsed = std::chrono::duration<double>(Clock::now() - m_start).count();
-  const int done = m_observed + int(m_finished.size());
-  const int total = m_config.search.evaluations;
-  const double remaining = std::max(0, total - done);
-  const double feasible = double(m_source.accepted() + m_source.duplicates()) /
-                          std::max<double>(1.0, double(m_source.accepted() + m_source.duplicates() + m_source.rejected()));
-  // Best among everything finished so far (the strategy sees results in index order).
-  m_best_finished = std::max({m_best_finished, m_best, selection_accuracy(c)});
-  const std::string best = m_best_finished >= 0 ? fmt::format("{:.4f}", m_best_finished) : std::string("-");
-  if (c.result.ok)
-    spdlog::info("[{}/{}] {} val {:.4f} int8 {} | {}: RAM {} B flash {} B {:.2f} ms | feasible {:.0f}% | best int8 {} "
-                 "| ETA {}",
-                 done, total, c.identity, c.result.validation_accuracy,
-                 c.int8.ok ? fmt::format("{:.4f}{}", c.int8.val_int8, c.int8.qat_kept ? " (QAT)" : "")
-                           : std::string("failed"),
-                 c.costs[0].mcu, c.costs[0].costs.ram.total(), c.costs[0].costs.flash.total(),
-                 c.costs[0].costs.latency_ms, 100.0 * feasible, best,
-                 format_duration(elapsed / m_finished_here * remaining));
-  else
-    spdlog::warn("[{}/{}] {} failed: {}", done, total, c.identity, c.result.failure);
+// Collects results until none is outstanding; false when interrupted. The search phase
+// shows results to the strategy in index order; later stages just record them.
+bool SearchController::wait_for_results(bool in_order) {
+  while (m_evaluator.outstanding() > 0) {
+    const std::string stop = interruption();
+    if (!stop.empty()) {
+      spdlog::warn("{}: cancelling the {} candidate(s) in training", stop, m_evaluator.outstanding());
+      m_evaluator.cancel_all();
+      m_end_reason = stop;
+      checkpoint_and_submit();
+      return false;
+    }
+    std::optional<Candidate> c = m_evaluator.wait_finished(std::chrono::milliseconds(200));
+    if (!c) continue;
+    const int index = c->index;
+    if (in_order) {
+      m_finished.emplace(index, std::move(*c));
+      report(m_finished.at(index));
+      observe_in_order();
+    } else {
+      report(*c);
+      m_pending.erase(index);
+      m_evaluated.push_back(std::move(*c));
+    }
+    checkpoint_and_submit();
+  }
+  return true;
 }
 
-SearchOutcome SearchController::run() {
-  m_start = Clock::now();
-  SearchOutcome out;
+bool SearchController::run_search_phase() {
   // Fill the pipeline: `parallel` proposals ahead of the results (after a resume, only
   // what a larger evaluation budget newly allows).
   while (m_proposed < m_observed + m_config.search.parallel && m_end_reason.empty() &&
@@ -207,31 +275,110 @@ SearchOutcome SearchController::run() {
   }
   observe_in_order();
   checkpoint_and_submit();
-  while (m_evaluator.outstanding() > 0) {
-    const std::string stop = interruption();
-    if (!stop.empty()) {
-      spdlog::warn("{}: cancelling the {} candidate(s) in training", stop, m_evaluator.outstanding());
-      m_evaluator.cancel_all();
-      out.interrupted = true;
-      m_end_reason = stop;
-      break;
+  if (!wait_for_results(true)) return false;
+  if (m_end_reason.empty()) m_end_reason = "evaluation budget search.evaluations spent";
+  spdlog::info("search finished ({}): {} candidates evaluated", m_end_reason, m_observed);
+  return true;
+}
+
+// ---- the stages after the search ------------------------------------------------------------
+
+void SearchController::start_stage(int rung) {
+  m_phase = rung;
+  const std::vector<Candidate> previous = entries_at(rung - 1);
+  std::vector<const Candidate*> pool;
+  for (const Candidate& c : previous)
+    if (selection_accuracy(c) >= 0) pool.push_back(&c);
+  std::vector<const Candidate*> chosen;
+  if (rung <= int(m_config.search.promotions.size())) {
+    // Successive halving: the best 1/eta by non-dominated rank, then crowding, then index.
+    std::vector<ObjectivePoint> points;
+    for (const Candidate* c : pool) points.push_back(observation_of(*c).objectives);
+    const std::vector<int> ranks = nondominated_ranks(points);
+    std::vector<double> crowding(points.size(), 0.0);
+    for (int f = 0; !points.empty() && f <= *std::max_element(ranks.begin(), ranks.end()); ++f) {
+      std::vector<size_t> members;
+      for (size_t i = 0; i < points.size(); ++i)
+        if (ranks[i] == f) members.push_back(i);
+      const std::vector<double> d = crowding_distances(points, members);
+      for (size_t k = 0; k < members.size(); ++k) crowding[members[k]] = d[k];
     }
-    std::optional<Candidate> c = m_evaluator.wait_finished(std::chrono::milliseconds(200));
-    if (!c) continue;
-    const int index = c->index;
-    m_finished.emplace(index, std::move(*c));
-    report(m_finished.at(index));
-    observe_in_order();
+    std::vector<size_t> order(pool.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      if (ranks[a] != ranks[b]) return ranks[a] < ranks[b];
+      if (crowding[a] != crowding[b]) return crowding[a] > crowding[b];
+      return pool[a]->index < pool[b]->index;
+    });
+    const auto keep = size_t(std::ceil(double(pool.size()) / m_config.search.promotion_eta));
+    for (size_t i = 0; i < std::min(keep, order.size()); ++i) chosen.push_back(pool[order[i]]);
+  } else {
+    // Final retraining: the union of every target's Pareto set.
+    std::set<int> in_front;
+    for (size_t t = 0; t < m_config.targets.size(); ++t)
+      for (const auto& entry : target_front(pool, t)) in_front.insert(entry.at("index").get<int>());
+    for (const Candidate* c : pool)
+      if (in_front.count(c->index)) chosen.push_back(c);
+  }
+  for (const Candidate* c : chosen) {
+    m_pending.emplace(c->index, make_candidate(c->index, c->genome, rung));
+    m_to_submit.push_back(c->index);
+  }
+  const FidelitySpec f = fidelity_of(rung);
+  spdlog::info("{}: {} of {} candidates, {} epochs on {} training samples", rung > int(m_config.search.promotions.size())
+               ? "final retraining with the full recipe" : "promotion to rung " + std::to_string(rung),
+               chosen.size(), pool.size(), f.epochs, f.train_samples > 0 ? f.train_samples : m_train_samples);
+}
+
+bool SearchController::run_stage() {
+  checkpoint_and_submit();
+  return wait_for_results(false);
+}
+
+void SearchController::report(const Candidate& c) {
+  ++m_finished_here;
+  const double elapsed = std::chrono::duration<double>(Clock::now() - m_start).count();
+  const bool search = c.rung == 0;
+  const int done = search ? m_observed + int(m_finished.size()) : int(entries_at(c.rung).size()) + 1;
+  const int total = search ? m_config.search.evaluations : done + int(m_pending.size()) - 1;
+  const std::string label = search ? "" : c.stage + " ";
+  // Best among everything finished so far (the strategy sees results in index order).
+  if (search) m_best_finished = std::max({m_best_finished, m_best, selection_accuracy(c)});
+  const std::string best = m_best_finished >= 0 ? fmt::format("{:.4f}", m_best_finished) : std::string("-");
+  const double feasible = double(m_source.accepted() + m_source.duplicates()) /
+                          std::max<double>(1.0, double(m_source.accepted() + m_source.duplicates() + m_source.rejected()));
+  if (c.result.ok)
+    spdlog::info("[{}{}/{}] {} val {:.4f} int8 {} | {}: RAM {} B flash {} B {:.2f} ms | feasible {:.0f}% | best int8 {} "
+                 "| ETA {}",
+                 label, done, total, c.identity, c.result.validation_accuracy,
+                 c.int8.ok ? fmt::format("{:.4f}{}", c.int8.val_int8, c.int8.qat_kept ? " (QAT)" : "")
+                           : std::string("failed"),
+                 c.costs[0].mcu, c.costs[0].costs.ram.total(), c.costs[0].costs.flash.total(),
+                 c.costs[0].costs.latency_ms, 100.0 * feasible, best,
+                 format_duration(elapsed / m_finished_here * std::max(0, total - done)));
+  else
+    spdlog::warn("[{}{}/{}] {} failed: {}", label, done, total, c.identity, c.result.failure);
+}
+
+SearchOutcome SearchController::run() {
+  m_start = Clock::now();
+  SearchOutcome out;
+  bool completed = m_phase > 0 || run_search_phase();
+  for (int rung = std::max(1, m_phase); completed && rung <= final_rung(); ++rung) {
+    if (m_phase < rung) start_stage(rung);
+    completed = run_stage();
+  }
+  if (completed) {
+    m_phase = final_rung() + 1;
     checkpoint_and_submit();
   }
-  if (m_end_reason.empty()) m_end_reason = "evaluation budget search.evaluations spent";
-  // Results that finished but wait for a cancelled earlier one stay pending: their history
-  // lines bring them back on resume.
-  checkpoint_and_submit();
   out.evaluated = m_evaluated;
-  for (auto& [index, c] : m_finished) out.evaluated.push_back(c);
+  for (auto& [index, c] : m_finished) out.evaluated.push_back(c);  // finished, waiting for a cancelled earlier one
+  std::sort(out.evaluated.begin(), out.evaluated.end(), by_rung_then_index);
+  out.top_rung = top_rung();
   out.rejected = m_source.rejected();
   out.duplicates = m_source.duplicates();
+  out.interrupted = !completed;
   out.end_reason = m_end_reason;
   return out;
 }

@@ -1,17 +1,24 @@
 // This file implements the search controller: the ask-and-tell loop between a strategy
-// and an evaluator, with its budgets, its stop on signals, and its checkpoint.
+// and an evaluator, the multi-fidelity stages after it, the budgets, the stop on
+// signals, and the checkpoint.
 //
 // Determinism: candidate k is proposed right after the strategy has seen the results of
 // candidates 0 .. k - search.parallel (results are shown to the strategy in index order,
 // whatever order they finish in). So every proposal depends only on the seed and on
 // earlier results, never on timing or thread count, and a resumed run proposes exactly
-// what an uninterrupted one would have.
+// what an uninterrupted one would have. The later stages select from complete rungs, so
+// they are deterministic too.
+//
+// Stages (rungs): 0 is the search at search.fidelity; 1 .. R are the successive-halving
+// promotions of search.promotions; R + 1 is the final retraining of the Pareto sets with
+// the full recipe (skipped when rung R already used it, or without search.retrain_final).
 #pragma once
 
 #include <chrono>
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "search/candidate.hpp"
@@ -24,48 +31,63 @@
 
 namespace hwnas {
 
+/// history.jsonl lines by (candidate index, rung).
+using HistoryRecords = std::map<std::pair<int, int>, nlohmann::json>;
+
 struct SearchOutcome {
-  std::vector<Candidate> evaluated;  ///< every finished candidate, by index (resumed ones included)
+  std::vector<Candidate> evaluated;  ///< every evaluation, by (rung, index), resumed ones included
+  int top_rung = 0;                  ///< the highest rung with results: what the reports rank
   int64_t rejected = 0;              ///< proposals that did not fit a target (never trained)
   int64_t duplicates = 0;            ///< proposals of networks already proposed
   bool interrupted = false;          ///< stopped by a signal or the wall-time budget: resumable
-  std::string end_reason;            ///< why the run ended or stopped
+  std::string end_reason;            ///< why the search phase ended, or why the run stopped
 };
 
 class SearchController {
  public:
-  SearchController(const RunConfig& config, const SearchSpace& space, RunDirectory& dir, Evaluator& evaluator);
+  /// `train_samples`: size of the training split (to tell whether a fidelity is the full recipe).
+  SearchController(const RunConfig& config, const SearchSpace& space, RunDirectory& dir, Evaluator& evaluator,
+                   int64_t train_samples);
 
-  /// Continues from `checkpoint`; `history` holds the run's history.jsonl lines by index.
+  /// Continues from `checkpoint` with the run's history lines.
   /// @throws UserError when they do not belong together.
-  void restore(const Checkpoint& checkpoint, const std::map<int, nlohmann::json>& history);
+  void restore(const Checkpoint& checkpoint, const HistoryRecords& history);
 
-  /// Runs until the budget is spent, the space is exhausted, the target accuracy is
-  /// reached, or a stop signal / the wall-time budget interrupts it (then in-flight
-  /// candidates are cancelled and stay pending in the checkpoint).
+  /// Runs until every stage is done, or a stop signal / the wall-time budget interrupts
+  /// it (then in-flight candidates are cancelled and stay pending in the checkpoint).
   SearchOutcome run();
 
  private:
-  Candidate make_candidate(int index, Genome genome) const;
+  Candidate make_candidate(int index, Genome genome, int rung) const;
+  FidelitySpec fidelity_of(int rung) const;
+  int final_rung() const;
   Observation observation_of(const Candidate& c) const;
   void propose_next();
   void observe_in_order();
   void checkpoint_and_submit();
+  bool run_search_phase();
+  void start_stage(int rung);
+  bool run_stage();
+  bool wait_for_results(bool in_order);
   void report(const Candidate& c);
   std::string interruption() const;
+  std::vector<Candidate> entries_at(int rung) const;
+  int top_rung() const;
 
   const RunConfig& m_config;
   const SearchSpace& m_space;
   RunDirectory& m_dir;
   Evaluator& m_evaluator;
+  int64_t m_train_samples;
   std::unique_ptr<Strategy> m_strategy;
   ProposalSource m_source;
+  int m_phase = 0;  ///< 0: search; r: stage of rung r; final_rung() + 1: done
   int m_proposed = 0;
   int m_observed = 0;
-  std::map<int, Candidate> m_pending;    ///< proposed, not yet observed (in flight or finished)
+  std::map<int, Candidate> m_pending;    ///< of the current phase, by index: not yet recorded as evaluated
   std::vector<int> m_to_submit;          ///< pending candidates not yet handed to the evaluator
-  std::map<int, Candidate> m_finished;   ///< finished, waiting for earlier ones to be observed
-  std::vector<Candidate> m_evaluated;    ///< observed, by index
+  std::map<int, Candidate> m_finished;   ///< search phase: finished, waiting for earlier ones
+  std::vector<Candidate> m_evaluated;    ///< every recorded evaluation
   std::string m_end_reason;
   std::chrono::steady_clock::time_point m_start;
   int m_finished_here = 0;  ///< evaluations finished in this invocation (for the ETA)

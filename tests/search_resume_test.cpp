@@ -5,7 +5,9 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +18,9 @@ namespace hwnas::test {
 
 namespace {
 
-// Big enough that a candidate takes a noticeable moment, so a kill lands mid-run.
+// Big enough that a candidate takes a noticeable moment, so a kill lands mid-run. The
+// search evaluates 12 candidates on 1000 samples for 1 epoch; successive halving promotes 6
+// to 1 epoch on all 3000; the Pareto sets are then retrained with the full 2-epoch recipe.
 nlohmann::json resume_config(const std::string& strategy, const std::string& out_dir) {
   nlohmann::json c = nlohmann::json::parse(R"({
     "dataset": {"format": "synthetic", "shape": [12, 12, 1], "classes": 3, "train_size": 3000, "test_size": 60},
@@ -27,7 +31,8 @@ nlohmann::json resume_config(const std::string& strategy, const std::string& out
       {"block": "dense", "depth": {"min": 0, "max": 1}, "units": {"choice": [8, 12]}},
       {"block": "classifier"}]},
     "targets": [{"mcu": "STM32F746"}, {"mcu": "RP2040", "max_ram_kb": 16}],
-    "search": {"evaluations": 12, "seed": 5, "population_size": 4, "sample_size": 2, "parallel": 2},
+    "search": {"evaluations": 12, "seed": 5, "population_size": 4, "sample_size": 2, "parallel": 2,
+               "fidelity": {"epochs": 1, "train_samples": 1000}, "promotions": [{"epochs": 1}], "promotion_eta": 2},
     "training": {"epochs": 2, "batch_size": 32}
   })");
   c["search"]["strategy"] = strategy;
@@ -35,17 +40,17 @@ nlohmann::json resume_config(const std::string& strategy, const std::string& out
   return c;
 }
 
-// History by candidate index without the fields that measure time.
-std::map<int, nlohmann::json> comparable_history(const std::string& run_dir) {
+// History by (candidate index, rung) without the fields that measure time.
+std::map<std::pair<int, int>, nlohmann::json> comparable_history(const std::string& run_dir) {
   std::istringstream in(read_text(run_dir + "/history.jsonl"));
-  std::map<int, nlohmann::json> out;
+  std::map<std::pair<int, int>, nlohmann::json> out;
   for (std::string line; std::getline(in, line);) {
     nlohmann::json record = nlohmann::json::parse(line);
     for (const char* timing : {"train_seconds", "images_per_second", "int8_seconds", "qat_seconds"})
       record.erase(timing);
-    const int index = record["index"].get<int>();
-    CHECK_MESSAGE(out.count(index) == 0, "candidate ", index, " evaluated twice");
-    out[index] = record;
+    const std::pair<int, int> key{record["index"].get<int>(), record["rung"].get<int>()};
+    CHECK_MESSAGE(out.count(key) == 0, "candidate ", key.first, " evaluated twice at rung ", key.second);
+    out[key] = record;
   }
   return out;
 }
@@ -59,7 +64,7 @@ std::string straight_run(const TempDir& dir, const nlohmann::json& config) {
 
 void check_same_run(const std::string& a, const std::string& b) {
   const auto ha = comparable_history(a), hb = comparable_history(b);
-  CHECK(ha.size() == 12);
+  CHECK(ha.size() > 12 + 6);
   CHECK(ha == hb);
   CHECK(read_text(a + "/pareto.json") == read_text(b + "/pareto.json"));
 }
@@ -67,8 +72,10 @@ void check_same_run(const std::string& a, const std::string& b) {
 }  // namespace
 
 TEST_SUITE("search_resume") {
-  TEST_CASE("kill -9 half-way, then nas-run resume: identical history and Pareto sets") {
-    for (const std::string strategy : {"aging_evolution", "nsga2"}) {
+  TEST_CASE("kill -9 in the search or in the promotions, then nas-run resume: identical history and Pareto sets") {
+    // Aging evolution is killed during the search, NSGA-II during the later stages.
+    for (const auto& [strategy, kill_after] : std::vector<std::pair<std::string, size_t>>{{"aging_evolution", 6},
+                                                                                        {"nsga2", 15}}) {
       CAPTURE(strategy);
       TempDir dir;
       const std::string straight = straight_run(dir, resume_config(strategy, dir.file("straight")));
@@ -77,15 +84,15 @@ TEST_SUITE("search_resume") {
       const std::string run = dir.file("killed");
       {
         BackgroundNasRun nas("'" + dir.file("killed.json") + "' --threads 2", dir.file("killed.log"));
-        REQUIRE(nas.wait_until([&] { return count_file_lines(run + "/history.jsonl") >= 6; }));
+        REQUIRE(nas.wait_until([&] { return count_file_lines(run + "/history.jsonl") >= kill_after; }));
         nas.signal(SIGKILL);
         CHECK(nas.wait() == 128 + SIGKILL);
       }
       const size_t before = count_file_lines(run + "/history.jsonl");
-      CHECK(before < 12);
+      CHECK(before < comparable_history(straight).size());
       const CommandResult r = run_nas_run("resume '" + run + "' --threads 1 --log-level info");
       REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-      CHECK(contains(r.output, "resuming: "));
+      CHECK(contains(r.output, "resuming at "));
       check_same_run(straight, run);
     }
   }
@@ -113,9 +120,10 @@ TEST_SUITE("search_resume") {
   TEST_CASE("a changed config is refused on resume; a larger evaluation budget continues the run") {
     TempDir dir;
     nlohmann::json config = resume_config("aging_evolution", dir.file("run"));
+    for (const char* key : {"fidelity", "promotions", "promotion_eta"}) config["search"].erase(key);
     config["search"]["evaluations"] = 5;
     const std::string run = straight_run(dir, config);
-    CHECK(count_file_lines(run + "/history.jsonl") == 5);
+    CHECK(count_file_lines(run + "/history.jsonl") == 5);  // the full recipe from the start: no later stages
 
     config["training"]["learning_rate"] = 0.01;
     write_text(dir.file("changed.json"), config.dump(2));
@@ -131,10 +139,51 @@ TEST_SUITE("search_resume") {
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
     const auto history = comparable_history(run);
     CHECK(history.size() == 8);
-    CHECK(history.rbegin()->first == 7);
+    CHECK(history.rbegin()->first == std::make_pair(7, 0));
 
     r = run_nas_run("resume '" + dir.file("nowhere") + "'");
     CHECK(r.exit_code == 2);
+  }
+
+  TEST_CASE("multi-fidelity: successive halving promotes a subset, the final stage retrains the Pareto sets") {
+    TempDir dir;
+    const std::string run = straight_run(dir, resume_config("random", dir.file("run")));
+    std::map<int, std::set<int>> by_rung;
+    for (const auto& [key, record] : comparable_history(run)) {
+      by_rung[key.second].insert(key.first);
+      const auto& fidelity = record["fidelity"];
+      if (key.second == 0) {
+        CHECK(fidelity["epochs"] == 1);
+        CHECK(fidelity["train_samples"] == 1000);
+        CHECK(record["stage"] == "search");
+      } else {
+        CHECK(fidelity["epochs"] == key.second);  // rung 1: 1 epoch, final: the recipe's 2
+        CHECK(fidelity["train_samples"].get<int>() > 2000);
+        CHECK(record["stage"] == (key.second == 1 ? "promotion" : "final"));
+      }
+    }
+    REQUIRE(by_rung.size() == 3);
+    CHECK(by_rung[0].size() == 12);
+    CHECK(by_rung[1].size() == 6);  // ceil(12 / 2), every candidate trained
+    CHECK(!by_rung[2].empty());
+    CHECK(std::includes(by_rung[0].begin(), by_rung[0].end(), by_rung[1].begin(), by_rung[1].end()));
+    CHECK(std::includes(by_rung[1].begin(), by_rung[1].end(), by_rung[2].begin(), by_rung[2].end()));
+    // pareto.json holds final models only, each within its target's budgets.
+    const auto pareto = nlohmann::json::parse(read_text(run + "/pareto.json"));
+    for (const auto& target : pareto["targets"]) {
+      CHECK(!target["front"].empty());
+      const double usable = 1.0 - target["budgets"]["safety_margin"].get<double>();
+      for (const auto& entry : target["front"]) {
+        CHECK(by_rung[2].count(entry["index"].get<int>()) == 1);
+        CHECK(entry["fidelity"]["epochs"] == 2);
+        CHECK(entry["ram_bytes"].get<double>() <= usable * target["budgets"]["max_ram_kb"].get<double>() * 1024);
+        CHECK(entry["flash_bytes"].get<double>() <= usable * target["budgets"]["max_flash_kb"].get<double>() * 1024);
+        CHECK(entry.contains("test_accuracy_int8"));
+      }
+    }
+    const auto summary = nlohmann::json::parse(read_text(run + "/summary.json"));
+    CHECK(summary["evaluations_by_stage"]["promotion"] == 6);
+    CHECK(summary["ranked_rung"] == 2);
   }
 }
 

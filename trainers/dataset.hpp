@@ -33,6 +33,11 @@ struct Dataset {
   std::vector<size_t> class_counts() const;
 };
 
+/// `count` samples of `data` chosen at random from `seed`, in the classes' proportions
+/// (largest remainder), in their original order; all of `data` when count is 0 or at least
+/// its size. Low-fidelity evaluation in a search trains on such a subset.
+Dataset stratified_subset(const Dataset& data, size_t count, uint64_t seed);
+
 struct DatasetSplits {
   Dataset train;
   Dataset validation;  ///< used for selection

@@ -246,6 +246,15 @@ Dataset apply_limit(Dataset data, int64_t limit, uint64_t seed) {
   return masked(data, stratified_mask(data, size_t(limit), seed), true);
 }
 
+}  // namespace
+
+Dataset stratified_subset(const Dataset& data, size_t count, uint64_t seed) {
+  if (count == 0 || count >= data.size()) return data;
+  return masked(data, stratified_mask(data, count, seed), true);
+}
+
+namespace {
+
 size_t validation_count(size_t n, double fraction) {
   if (fraction <= 0.0 || n < 2) return 0;
   const auto count = size_t(std::llround(fraction * double(n)));
