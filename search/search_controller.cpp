@@ -342,9 +342,13 @@ void SearchController::report(const Candidate& c) {
   const int done = search ? m_observed + int(m_finished.size()) : int(entries_at(c.rung).size()) + 1;
   const int total = search ? m_config.search.evaluations : done + int(m_pending.size()) - 1;
   const std::string label = search ? "" : c.stage + " ";
-  // Best among everything finished so far (the strategy sees results in index order).
-  if (search) m_best_finished = std::max({m_best_finished, m_best, selection_accuracy(c)});
-  const std::string best = m_best_finished >= 0 ? fmt::format("{:.4f}", m_best_finished) : std::string("-");
+  // Best among everything finished so far at this candidate's rung (the strategy sees
+  // search results in index order, so m_best may lag).
+  double best_value = selection_accuracy(c);
+  if (search) best_value = m_best_finished = std::max({m_best_finished, m_best, best_value});
+  for (const Candidate& e : m_evaluated)
+    if (!search && e.rung == c.rung) best_value = std::max(best_value, selection_accuracy(e));
+  const std::string best = best_value >= 0 ? fmt::format("{:.4f}", best_value) : std::string("-");
   const double feasible = double(m_source.accepted() + m_source.duplicates()) /
                           std::max<double>(1.0, double(m_source.accepted() + m_source.duplicates() + m_source.rejected()));
   if (c.result.ok)
