@@ -1,0 +1,156 @@
+// This file implements the tests of the search strategies and their proposal source:
+// proposals are feasible and never repeat, saved state replays exactly, aging evolution
+// mutates its best member, and steady-state NSGA-II evicts dominated members first.
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "search/proposal_source.hpp"
+#include "search/strategy.hpp"
+#include "tests/space_test_support.hpp"
+
+namespace hwnas::test {
+
+namespace {
+
+SearchSpace unas_space() { return bind_shipped({"unas.json", {28, 28, 1}, 10}); }
+
+NetworkPredicate params_at_most(int64_t budget) {
+  return [budget](const DecodedNetwork& n) { return n.arch.total_params() <= budget; };
+}
+
+SearchConfig evolution_config(StrategyKind kind) {
+  SearchConfig c;
+  c.strategy = kind;
+  c.population_size = 6;
+  c.sample_size = 6;  // every tournament sees the whole population: the parent is the best
+  return c;
+}
+
+// A made-up, deterministic "accuracy" so that the tests need no training.
+Observation observe(const Proposal& p, int index) {
+  Observation o;
+  o.index = index;
+  o.genome = p.genome;
+  o.ok = true;
+  o.accuracy = double(std::hash<std::string>{}(p.network.identity) % 1000) / 1000.0;
+  o.objectives = {1.0 - o.accuracy, double(p.network.arch.total_params())};
+  return o;
+}
+
+// Runs `n` propose/observe rounds and returns the identities proposed.
+std::vector<std::string> drive(Strategy& s, ProposalSource& source, int first, int n) {
+  std::vector<std::string> ids;
+  for (int i = first; i < first + n; ++i) {
+    const Proposal p = s.propose(source);
+    ids.push_back(p.network.identity);
+    s.observe(observe(p, i));
+  }
+  return ids;
+}
+
+}  // namespace
+
+TEST_SUITE("strategies") {
+  TEST_CASE("every strategy proposes feasible networks it has never proposed before") {
+    const SearchSpace space = unas_space();
+    const int64_t budget = 60000;
+    for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kAgingEvolution, StrategyKind::kNsga2}) {
+      CAPTURE(strategy_name(kind));
+      ProposalSource source(space, params_at_most(budget), 10000, 7);
+      auto strategy = make_strategy(evolution_config(kind));
+      std::set<std::string> seen;
+      for (int i = 0; i < 30; ++i) {
+        const Proposal p = strategy->propose(source);
+        CHECK(p.network.arch.total_params() <= budget);
+        CHECK(seen.insert(p.network.identity).second);
+        strategy->observe(observe(p, i));
+      }
+      CHECK(source.accepted() == 30);
+    }
+  }
+
+  TEST_CASE("a saved strategy and source replay the same proposals") {
+    const SearchSpace space = unas_space();
+    for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kAgingEvolution, StrategyKind::kNsga2}) {
+      CAPTURE(strategy_name(kind));
+      ProposalSource source(space, params_at_most(80000), 10000, 11);
+      auto strategy = make_strategy(evolution_config(kind));
+      drive(*strategy, source, 0, 12);
+      const nlohmann::json saved_strategy = strategy->state(), saved_source = source.state();
+      const std::vector<std::string> original = drive(*strategy, source, 12, 10);
+
+      ProposalSource restored_source(space, params_at_most(80000), 10000, 999);  // another seed: state wins
+      auto restored = make_strategy(evolution_config(kind));
+      restored->restore(nlohmann::json::parse(saved_strategy.dump()));
+      restored_source.restore(nlohmann::json::parse(saved_source.dump()));
+      CHECK(drive(*restored, restored_source, 12, 10) == original);
+      CHECK(restored_source.rejected() == source.rejected());
+    }
+  }
+
+  TEST_CASE("aging evolution mutates its best member once the population is full") {
+    const SearchSpace space = unas_space();
+    ProposalSource source(space, params_at_most(1000000), 10000, 3);
+    SearchConfig config = evolution_config(StrategyKind::kAgingEvolution);
+    auto strategy = make_strategy(config);
+    std::vector<Observation> population;
+    for (int i = 0; i < 6; ++i) {
+      const Proposal p = strategy->propose(source);
+      population.push_back(observe(p, i));
+      strategy->observe(population.back());
+    }
+    const Observation* best = &population[0];
+    for (const Observation& o : population)
+      if (o.accuracy > best->accuracy) best = &o;
+    // The child differs from the best genome in at most mutation_changes genes, unless the
+    // neighbourhood was exhausted (not in a space this large).
+    const Proposal child = strategy->propose(source);
+    int differing = 0;
+    for (size_t g = 0; g < child.genome.size(); ++g) differing += child.genome[g] != best->genome[g] ? 1 : 0;
+    CHECK(differing >= 1);
+    CHECK(differing <= config.mutation_changes);
+    // The oldest member leaves when a new result arrives.
+    strategy->observe(observe(child, 6));
+    const nlohmann::json members = strategy->state()["population"];
+    CHECK(members.size() == 6);
+    CHECK(members.front()["index"] == 1);
+  }
+
+  TEST_CASE("NSGA-II keeps its population size and evicts a dominated member first") {
+    const SearchSpace space = unas_space();
+    ProposalSource source(space, params_at_most(1000000), 10000, 5);
+    auto strategy = make_strategy(evolution_config(StrategyKind::kNsga2));
+    // Six members on one front (accuracy against size), then one dominated by all of them.
+    for (int i = 0; i < 6; ++i) {
+      Observation o;
+      o.index = i;
+      o.genome = strategy->propose(source).genome;
+      o.ok = true;
+      o.accuracy = 0.5 + 0.05 * i;
+      o.objectives = {1.0 - o.accuracy, double(100 * (i + 1))};
+      strategy->observe(o);
+    }
+    Observation worse;
+    worse.index = 6;
+    worse.genome = strategy->propose(source).genome;
+    worse.ok = true;
+    worse.accuracy = 0.1;
+    worse.objectives = {0.9, 10000.0};
+    strategy->observe(worse);
+    std::set<int> kept;
+    const nlohmann::json state = strategy->state();
+    for (const auto& m : state["population"]) kept.insert(m["index"].get<int>());
+    CHECK(kept == std::set<int>{0, 1, 2, 3, 4, 5});
+    // A failed network never enters.
+    Observation failed = worse;
+    failed.index = 7;
+    failed.ok = false;
+    strategy->observe(failed);
+    CHECK(strategy->state()["population"].size() == 6);
+  }
+}
+
+}  // namespace hwnas::test
