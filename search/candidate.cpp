@@ -1,6 +1,8 @@
 // This file implements the history record of a candidate (see candidate.hpp).
 #include "search/candidate.hpp"
 
+#include "search/feasible_sampler.hpp"
+
 namespace hwnas {
 
 namespace {
@@ -10,6 +12,7 @@ nlohmann::json costs_json(const std::vector<TargetCost>& costs) {
   for (const auto& c : costs)
     j[c.mcu] = {{"runtime", c.runtime},
                 {"flash_bytes", c.costs.flash.total()},
+                {"model_bytes", model_bytes(c.costs)},
                 {"ram_bytes", c.costs.ram.total()},
                 {"latency_ms", c.costs.latency_ms},
                 {"energy_uj", c.costs.energy_uj < 0 ? nlohmann::json(nullptr) : nlohmann::json(c.costs.energy_uj)},

@@ -128,6 +128,7 @@ TargetConfig parse_target(JsonReader& r, const McuDatabase& db, const fs::path& 
   t.max_flash_kb = r.get_double_or("max_flash_kb", mcu->flash_kb, 0.001, mcu->flash_kb);
   t.max_latency_ms = r.get_double_or("max_latency_ms", 0, 0, 1e9);
   t.max_energy_uj = r.get_double_or("max_energy_uj", 0, 0, 1e12);
+  t.max_model_kb = r.get_double_or("max_model_kb", 0, 0, 1e9);
   if (t.max_energy_uj > 0 && mcu->active_power_mw <= 0)
     r.fail("max_energy_uj", "no energy budget for a board without active_power_mw");
   t.safety_margin = r.get_double_or("safety_margin", 0.1, 0.0, 0.9);

@@ -4,12 +4,33 @@
 
 namespace hwnas {
 
+int64_t model_bytes(const CostEstimate& e) {
+  return e.flash.weights + e.flash.biases + e.flash.quant_params + e.flash.model_metadata;
+}
+
+nlohmann::json budgets_json(const TargetConfig& t) {
+  return {{"max_ram_kb", t.max_ram_kb},         {"max_flash_kb", t.max_flash_kb},
+          {"max_latency_ms", t.max_latency_ms}, {"max_energy_uj", t.max_energy_uj},
+          {"max_model_kb", t.max_model_kb},     {"safety_margin", t.safety_margin}};
+}
+
+double objective_value(const CostEstimate& e, CostObjective o) {
+  switch (o) {
+    case CostObjective::kLatency: return e.latency_ms;
+    case CostObjective::kRam: return double(e.ram.total());
+    case CostObjective::kFlash: return double(e.flash.total());
+    case CostObjective::kEnergy: return std::max(e.energy_uj, 0.0);
+  }
+  return 0.0;
+}
+
 bool within_budgets(const CostEstimate& e, const TargetConfig& t) {
   const double usable = 1.0 - t.safety_margin;
   return double(e.flash.total()) <= usable * t.max_flash_kb * 1024.0 &&
          double(e.ram.total()) <= usable * t.max_ram_kb * 1024.0 &&
          (t.max_latency_ms <= 0 || e.latency_ms <= usable * t.max_latency_ms) &&
-         (t.max_energy_uj <= 0 || e.energy_uj <= usable * t.max_energy_uj);
+         (t.max_energy_uj <= 0 || e.energy_uj <= usable * t.max_energy_uj) &&
+         (t.max_model_kb <= 0 || double(model_bytes(e)) <= usable * t.max_model_kb * 1024.0);
 }
 
 std::vector<TargetCost> cost_on_targets(const Architecture& arch, const std::vector<TargetConfig>& targets) {

@@ -11,6 +11,14 @@
 
 namespace hwnas {
 
+/// Bytes of the model itself (weights, biases, quantisation parameters, metadata): flash
+/// without the runtime's and kernels' code.
+int64_t model_bytes(const CostEstimate& e);
+/// The value of a cost objective (minimised) in an estimate.
+double objective_value(const CostEstimate& e, CostObjective o);
+/// A target's budgets as reports show them.
+nlohmann::json budgets_json(const TargetConfig& t);
+
 /// True if `e` is within every budget of `t`, each reduced by (1 - safety_margin).
 bool within_budgets(const CostEstimate& e, const TargetConfig& t);
 /// Costs of `arch` on every target; fits means within (1 - safety_margin) x budget.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "search/feasible_sampler.hpp"
 #include "search/pareto.hpp"
 
 namespace hwnas {
@@ -21,15 +22,16 @@ nlohmann::json candidate_brief(const Candidate& c) {
   return j;
 }
 
-nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size_t target) {
+nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size_t target,
+                            const std::vector<CostObjective>& objectives) {
   std::vector<const Candidate*> eligible;
   for (const Candidate* c : evaluated)
     if (selection_accuracy(*c) >= 0 && c->costs[target].fits) eligible.push_back(c);
   std::vector<ObjectivePoint> points;
   for (const Candidate* c : eligible) {
-    const CostEstimate& e = c->costs[target].costs;
-    points.push_back({-selection_accuracy(*c), double(e.ram.total()), double(e.flash.total()), e.latency_ms,
-                      std::max(e.energy_uj, 0.0)});
+    ObjectivePoint p = {-selection_accuracy(*c)};
+    for (CostObjective o : objectives) p.push_back(objective_value(c->costs[target].costs, o));
+    points.push_back(std::move(p));
   }
   std::vector<const Candidate*> front;
   for (size_t i : pareto_front(points)) front.push_back(eligible[i]);
@@ -43,6 +45,7 @@ nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size
     nlohmann::json entry = candidate_brief(*c);
     entry["ram_bytes"] = e.ram.total();
     entry["flash_bytes"] = e.flash.total();
+    entry["model_bytes"] = model_bytes(e);
     entry["latency_ms"] = e.latency_ms;
     entry["energy_uj"] = e.energy_uj < 0 ? nlohmann::json(nullptr) : nlohmann::json(e.energy_uj);
     entry["fidelity"] = {{"epochs", c->fidelity.epochs}, {"train_samples", c->fidelity.train_samples}};
@@ -52,6 +55,20 @@ nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size
   return out;
 }
 
+namespace {
+
+nlohmann::json objective_names(const std::vector<CostObjective>& objectives) {
+  nlohmann::json names = {"max val_accuracy_int8"};
+  for (CostObjective o : objectives)
+    names.push_back(o == CostObjective::kLatency ? "min latency_ms"
+                    : o == CostObjective::kRam   ? "min ram_bytes"
+                    : o == CostObjective::kFlash ? "min flash_bytes"
+                                                 : "min energy_uj");
+  return names;
+}
+
+}  // namespace
+
 nlohmann::json pareto_report(const RunConfig& config, const std::vector<Candidate>& evaluated) {
   std::vector<const Candidate*> all;
   for (const Candidate& c : evaluated) all.push_back(&c);
@@ -60,15 +77,9 @@ nlohmann::json pareto_report(const RunConfig& config, const std::vector<Candidat
     const TargetConfig& target = config.targets[t];
     targets.push_back({{"mcu", target.mcu.name},
                        {"runtime", target.cost.profile.name},
-                       {"budgets",
-                        {{"max_ram_kb", target.max_ram_kb},
-                         {"max_flash_kb", target.max_flash_kb},
-                         {"max_latency_ms", target.max_latency_ms},
-                         {"max_energy_uj", target.max_energy_uj},
-                         {"safety_margin", target.safety_margin}}},
-                       {"objectives", {"max val_accuracy_int8", "min ram_bytes", "min flash_bytes", "min latency_ms",
-                                       "min energy_uj"}},
-                       {"front", target_front(all, t)}});
+                       {"budgets", budgets_json(target)},
+                       {"objectives", objective_names(config.search.objectives)},
+                       {"front", target_front(all, t, config.search.objectives)}});
   }
   return {{"evaluated", evaluated.size()}, {"targets", targets}};
 }

@@ -1,7 +1,8 @@
 // This file implements the per-target Pareto archive of a search and pareto.json: for
 // every target board, the evaluated candidates that fit it and that no other fitting
-// candidate beats in int8 validation accuracy, RAM, flash and latency (and energy where
-// the board has a power model). Rewritten atomically after every result.
+// candidate beats in int8 validation accuracy and the search's cost objectives
+// (search.objectives: latency, RAM and flash by default). Rewritten atomically after
+// every result.
 #pragma once
 
 #include <vector>
@@ -14,10 +15,12 @@
 
 namespace hwnas {
 
-/// The front of target `target` (an index into config.targets) among `evaluated`: one
-/// entry per candidate (id, index, accuracies, costs), by descending int8 validation
-/// accuracy (then index).
-nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size_t target);
+/// The front of target `target` (an index into config.targets) among `evaluated` over
+/// int8 validation accuracy and the cost `objectives` on that target: one entry per
+/// candidate (id, index, accuracies, every cost), by descending int8 validation accuracy
+/// (then index). Only candidates that fit the target take part.
+nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size_t target,
+                            const std::vector<CostObjective>& objectives);
 
 /// {"targets": [{mcu, runtime, budgets, objectives, front}]} for every target.
 nlohmann::json pareto_report(const RunConfig& config, const std::vector<Candidate>& evaluated);

@@ -1,6 +1,7 @@
 // This file implements load_run_config: the top level of config.json (see docs/config.md).
 #include "search/run_config.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "search/config_sections.hpp"
@@ -25,6 +26,14 @@ RunConfig parse_run_config(const nlohmann::json& value, const std::string& file)
                                    : Int8Options{};
   c.output = detail::parse_output_section(r.child("output"));
   r.finish();
+  // Energy as an objective needs every target's power model.
+  const auto& objectives = c.search.objectives;
+  if (std::find(objectives.begin(), objectives.end(), CostObjective::kEnergy) != objectives.end())
+    for (const TargetConfig& t : c.targets)
+      if (t.mcu.active_power_mw <= 0)
+        throw ConfigError(file, "/search/objectives",
+                          "\"energy\" only when every target board has active_power_mw (" + t.mcu.name + " has none)",
+                          "\"energy\"");
   return c;
 }
 

@@ -28,6 +28,9 @@ struct TargetConfig {
   double max_flash_kb = 0;  ///< default: the board's flash
   double max_latency_ms = 0;  ///< 0: no latency budget
   double max_energy_uj = 0;   ///< 0: no energy budget
+  /// 0: no model-size budget. The model is what a .tflite file (or the generated C arrays)
+  /// holds: weights, biases, quantisation parameters and metadata, not the runtime's code.
+  double max_model_kb = 0;
   double safety_margin = 0.1;  ///< a candidate must fit in (1 - margin) x budget
 };
 

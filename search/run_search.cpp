@@ -21,6 +21,7 @@
 
 #include "search/checkpoint.hpp"
 #include "search/evaluator.hpp"
+#include "search/feasible_sampler.hpp"
 #include "search/run_directory.hpp"
 #include "search/run_summary.hpp"
 #include "search/search_controller.hpp"
@@ -82,11 +83,7 @@ void save_cost_report(const Candidate& c, const RunConfig& config, const std::st
   nlohmann::json targets = nlohmann::json::array();
   for (const auto& t : config.targets) {
     nlohmann::json report = cost_report_json(cost_report(c.arch, t.cost), t.cost);
-    report["budgets"] = {{"max_ram_kb", t.max_ram_kb},
-                         {"max_flash_kb", t.max_flash_kb},
-                         {"max_latency_ms", t.max_latency_ms},
-                         {"max_energy_uj", t.max_energy_uj},
-                         {"safety_margin", t.safety_margin}};
+    report["budgets"] = budgets_json(t);
     targets.push_back(std::move(report));
   }
   write_file_atomically(model_dir + "/cost_report.json",

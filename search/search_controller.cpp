@@ -27,16 +27,6 @@ std::string format_duration(double seconds) {
   return s >= 60 ? std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s" : std::to_string(s) + "s";
 }
 
-double cost_value(const CostEstimate& e, CostObjective o) {
-  switch (o) {
-    case CostObjective::kLatency: return e.latency_ms;
-    case CostObjective::kRam: return double(e.ram.total());
-    case CostObjective::kFlash: return double(e.flash.total());
-    case CostObjective::kEnergy: return std::max(e.energy_uj, 0.0);
-  }
-  return 0.0;
-}
-
 bool by_rung_then_index(const Candidate& a, const Candidate& b) {
   return a.rung != b.rung ? a.rung < b.rung : a.index < b.index;
 }
@@ -94,7 +84,7 @@ Observation SearchController::observation_of(const Candidate& c) const {
   o.ok = o.accuracy >= 0;
   o.objectives.push_back(1.0 - std::max(o.accuracy, 0.0));
   for (const TargetCost& t : c.costs)
-    for (CostObjective k : m_config.search.objectives) o.objectives.push_back(cost_value(t.costs, k));
+    for (CostObjective k : m_config.search.objectives) o.objectives.push_back(objective_value(t.costs, k));
   return o;
 }
 
@@ -316,7 +306,8 @@ void SearchController::start_stage(int rung) {
     // Final retraining: the union of every target's Pareto set.
     std::set<int> in_front;
     for (size_t t = 0; t < m_config.targets.size(); ++t)
-      for (const auto& entry : target_front(pool, t)) in_front.insert(entry.at("index").get<int>());
+      for (const auto& entry : target_front(pool, t, m_config.search.objectives))
+        in_front.insert(entry.at("index").get<int>());
     for (const Candidate* c : pool)
       if (in_front.count(c->index)) chosen.push_back(c);
   }

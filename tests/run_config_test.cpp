@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "search/feasible_sampler.hpp"
 #include "search/run_config.hpp"
 #include "tests/test_support.hpp"
 
@@ -133,6 +134,40 @@ TEST_SUITE("run_config") {
     CHECK(rc.targets[1].max_latency_ms == 50);
     CHECK(rc.targets[1].max_energy_uj == 300);
   }
+  TEST_CASE("search keys: strategies, objectives and fidelity stages are parsed and checked") {
+    TempDir dir("config");
+    nlohmann::json config = valid_config();
+    config["search"].update(nlohmann::json::parse(R"({"strategy": "nsga2", "objectives": ["ram", "energy"],
+      "fidelity": {"epochs": 1, "train_samples": 100}, "promotions": [{"epochs": 2}], "promotion_eta": 2})"));
+    write_text(dir.file("config.json"), config.dump());
+    const RunConfig c = load_run_config(dir.file("config.json"));
+    CHECK(c.search.strategy == StrategyKind::kNsga2);
+    CHECK(c.search.objectives == std::vector<CostObjective>{CostObjective::kRam, CostObjective::kEnergy});
+    CHECK(c.search.fidelity == FidelitySpec{1, 100});
+    CHECK(c.search.promotions == std::vector<FidelitySpec>{{2, 0}});
+    CHECK(c.search.promotion_eta == 2);
+    expect_rejected([](auto& c) { c["search"]["strategy"] = "evolution"; }, "/search/strategy", "aging_evolution");
+    expect_rejected([](auto& c) { c["search"]["objectives"] = {"ram", "ram"}; }, "/search/objectives", "distinct");
+    expect_rejected([](auto& c) { c["search"]["promotions"] = {{{"epoch", 2}}}; }, "/search/promotions/0/epoch");
+    expect_rejected([](auto& c) { c["search"]["sample_size"] = 50; }, "/search/sample_size", "population_size");
+  }
+
+  TEST_CASE("max_model_kb bounds the model, not the runtime's code") {
+    TempDir dir("config");
+    nlohmann::json config = valid_config();
+    config["targets"][0]["max_model_kb"] = 10;
+    write_text(dir.file("config.json"), config.dump());
+    const RunConfig c = load_run_config(dir.file("config.json"));
+    CostEstimate e;
+    e.flash.weights = 8000;
+    e.flash.biases = 400;
+    e.flash.runtime_code = 60000;  // far above the model budget, but not part of the model
+    CHECK(model_bytes(e) == 8400);
+    CHECK(within_budgets(e, c.targets[0]));  // 8400 <= 0.9 x 10 KB
+    e.flash.weights = 9000;
+    CHECK_FALSE(within_budgets(e, c.targets[0]));
+  }
+
   TEST_CASE("unknown runtime profile lists the built-in ones") {
     expect_rejected([](auto& c) { c["targets"][0]["runtime"] = "tflm"; }, "/targets/0/runtime", "hwnas-c");
   }
