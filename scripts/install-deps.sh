@@ -3,12 +3,13 @@
 # It installs only the Debian packages that are missing (idempotent) and runs
 # `apt-get update` only when something has to be installed.
 #
-# usage: scripts/install-deps.sh [build|run|test]...
+# usage: scripts/install-deps.sh [build|run|test|torch|python]...
 #   build : compiler, CMake and the libraries the engine links against
 #   run   : build + the default dataset (Debian's dataset-fashion-mnist)
 #   test  : build + what the test suite needs (the dataset too: tests use real images)
 #   torch : Debian's python3-torch, for the benchmarks against PyTorch (call it with
 #           /usr/bin/python3: a pyenv python3 on the PATH never sees Debian's packages)
+#   python: Debian's python3, for the benchmark scripts that need nothing else
 set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config zlib1g-dev libeigen3-dev libtbb-dev nlohmann-json3-dev
@@ -22,7 +23,8 @@ for profile in "$@"; do
     build) wanted+=("${build_pkgs[@]}") ;;
     run|test) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}") ;;
     torch) wanted+=(python3-torch) ;;
-    *) echo "install-deps.sh: unknown profile '$profile' (expected build, run, test or torch)" >&2; exit 2 ;;
+    python) wanted+=(python3) ;;
+    *) echo "install-deps.sh: unknown profile '$profile' (expected build, run, test, torch or python)" >&2; exit 2 ;;
   esac
 done
 

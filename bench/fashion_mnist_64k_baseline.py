@@ -1,0 +1,87 @@
+#!/usr/bin/python3
+"""This file implements bench/fashion_mnist_64k_baseline: do the models a
+configs/fashion-mnist-64k.json search found beat a hand-designed network?
+
+The baseline is the issue's 15K-parameter DS-CNN (bench/networks/ds_cnn_small.json: 90.4%
+float after 8 epochs in PyTorch). It is trained by `nas-run train` with the run's own
+config, so it gets the same splits and the same recipe as the run's final retraining.
+Its costs are estimated on the run's first target.
+
+A found model dominates the baseline when:
+  - its int8 test accuracy is higher, and
+  - its peak RAM, flash, model size and latency are each no larger.
+
+The script prints both sides and writes <run>/baseline_comparison.json. It exits 0 when:
+  - some model of the run's Pareto set dominates the baseline, and
+  - the best int8 test accuracy reaches --bar (0.92, the issue's target).
+
+Usage: bench/fashion_mnist_64k_baseline.sh RUN_DIR (builds nas-run, then calls this).
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BASELINE = os.path.join(HERE, "networks", "ds_cnn_small.json")
+COSTS = ("ram_bytes", "flash_bytes", "model_bytes", "latency_ms")
+
+
+def run_json(cmd):
+    """Runs cmd (logs pass through on stderr) and parses the JSON it prints."""
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+    if out.returncode != 0:
+        sys.exit(f"fashion_mnist_64k_baseline: {' '.join(cmd)} failed with exit code {out.returncode}")
+    return json.loads(out.stdout[out.stdout.find("{"):])
+
+
+def baseline_costs(nas_run, target):
+    est = run_json([nas_run, "estimate", BASELINE, "--mcu", target["mcu"], "--profile", target["runtime"], "--json"])
+    t = est["targets"][0]
+    f = t["flash"]
+    return {"ram_bytes": t["ram"]["total_bytes"], "flash_bytes": f["total_bytes"],
+            "model_bytes": f["weights"] + f["biases"] + f["quant_params"] + f["model_metadata"],
+            "latency_ms": t["latency_ms"]}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("run_dir")
+    p.add_argument("--config", default=os.path.join(ROOT, "configs", "fashion-mnist-64k.json"))
+    p.add_argument("--nas-run", default=os.path.join(ROOT, "build", "release", "nas-run"))
+    p.add_argument("--bar", type=float, default=0.92)
+    a = p.parse_args()
+
+    with open(os.path.join(a.run_dir, "pareto.json")) as f:
+        target = json.load(f)["targets"][0]
+    out_dir = os.path.join(a.run_dir, "baseline")
+    trained = run_json([a.nas_run, "train", BASELINE, "--config", a.config, "--out", out_dir, "--json"])
+    base = dict(baseline_costs(a.nas_run, target), id="ds_cnn_small (baseline)",
+                test_accuracy=trained["test_accuracy"], test_accuracy_int8=trained["test_accuracy_int8"])
+
+    rows = []
+    for e in target["front"]:
+        dominates = e["test_accuracy_int8"] > base["test_accuracy_int8"] and all(e[k] <= base[k] for k in COSTS)
+        rows.append(dict({k: e[k] for k in COSTS}, id=e["id"], test_accuracy=e["test_accuracy"],
+                         test_accuracy_int8=e["test_accuracy_int8"], dominates_baseline=dominates))
+    print(f"\n{target['mcu']} ({target['runtime']}); budgets {target['budgets']}")
+    print(f"{'model':28} {'float test':>10} {'int8 test':>10} {'RAM B':>8} {'flash B':>9} {'model B':>8} "
+          f"{'latency ms':>10}  dominates")
+    for r in [base] + rows:
+        mark = "" if r is base else ("yes" if r["dominates_baseline"] else "no")
+        print(f"{r['id']:28} {100 * r['test_accuracy']:9.2f}% {100 * r['test_accuracy_int8']:9.2f}% "
+              f"{r['ram_bytes']:8d} {r['flash_bytes']:9d} {r['model_bytes']:8d} {r['latency_ms']:10.2f}  {mark}")
+    best = max((r["test_accuracy_int8"] for r in rows), default=0.0)
+    checks = {"a found model dominates the baseline": any(r["dominates_baseline"] for r in rows),
+              f"best int8 test accuracy >= {100 * a.bar:.0f}%": best >= a.bar}
+    for name, ok in checks.items():
+        print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+    with open(os.path.join(a.run_dir, "baseline_comparison.json"), "w") as f:
+        json.dump({"baseline": base, "front": rows, "checks": checks}, f, indent=2)
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
