@@ -41,7 +41,12 @@ SearchController::SearchController(const RunConfig& config, const SearchSpace& s
       m_evaluator(evaluator),
       m_train_samples(train_samples),
       m_strategy(make_strategy(config.search)),
-      m_source(space, [&config](const DecodedNetwork& n) { return fits_all(cost_on_targets(n.arch, config.targets)); },
+      m_source(space,
+               [&config](const DecodedNetwork& n) {
+                 const bool fits = fits_all(cost_on_targets(n.arch, config.targets));
+                 if (!fits) spdlog::debug("rejected {} before training: it does not fit every target", n.identity);
+                 return fits;
+               },
                config.search.max_rejections, derive_seed(config.search.seed, kSamplingStream, 0)) {}
 
 // ---- candidates and rungs ---------------------------------------------------------------
