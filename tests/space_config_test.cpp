@@ -323,7 +323,8 @@ TEST_SUITE("space_config") {
   // The quickstart and every example config. The Fashion-MNIST ones need the dataset
   // installed under /usr/share/datasets/fashion-mnist; the report reads only its headers.
   const std::vector<std::string> kShippedConfigs = {
-      "configs/quickstart.json", "configs/examples/har_ds_cnn_1d.json", "configs/examples/kws_ds_cnn_2d.json",
+      "configs/quickstart.json", "configs/fashion-mnist-64k.json", "configs/examples/har_ds_cnn_1d.json",
+      "configs/examples/kws_ds_cnn_2d.json",
       "configs/examples/mcunet_fashion_mnist.json", "configs/examples/unas_fashion_mnist.json"};
 
   TEST_CASE("the list of shipped configs covers configs/examples") {
