@@ -184,7 +184,7 @@ SearchConfig parse_search_section(JsonReader r) {
   if (r.take("objectives")) {
     s.objectives.clear();
     const std::vector<std::string> names = {"latency", "ram", "flash", "energy"};
-    for (const auto& value : r.get_array("objectives", 1, 4)) {
+    for (const auto& value : r.get_array("objectives", 0, 4)) {
       const auto it = value.is_string() ? std::find(names.begin(), names.end(), value.get<std::string>()) : names.end();
       const auto kind = CostObjective(it - names.begin());
       if (it == names.end() || std::count(s.objectives.begin(), s.objectives.end(), kind))

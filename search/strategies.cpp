@@ -2,8 +2,12 @@
 // strategy.hpp) and the population members they share.
 //  - Random search: uniform feasible samples; the baseline.
 //  - Aging evolution (Real et al. 2019): a queue of the last population_size results;
-//    each proposal mutates the most accurate of sample_size random members; the oldest
-//    member leaves when a new one arrives. Accuracy under hard constraints is the fitness.
+//    each proposal mutates the best of sample_size random members; the oldest member
+//    leaves when a new one arrives. "Best" is a random-weight Chebyshev scalarisation of
+//    the objectives (1 - int8 accuracy and the cost objectives, each normalised to the
+//    population's range), with fresh weights per tournament, as uNAS does: over many
+//    proposals this covers the whole accuracy-cost front instead of one corner of it.
+//    With no cost objectives it is plain accuracy. The budgets stay hard constraints.
 //  - NSGA-II, steady state: a population of population_size members ranked by
 //    non-dominated sorting and crowding distance over the objectives (1 - int8 accuracy
 //    and the configured costs on every target); two binary tournaments pick the parents
@@ -14,6 +18,7 @@
 // Every strategy starts with population_size uniform samples.
 #include <algorithm>
 #include <deque>
+#include <limits>
 
 #include "search/strategy.hpp"
 
@@ -95,17 +100,47 @@ class AgingEvolution final : public Evolutionary {
 
  private:
   Proposal evolve(ProposalSource& source) override {
-    // Tournament: sample_size members drawn with replacement; the most accurate (the
-    // oldest on ties) is the parent.
+    // Tournament: sample_size members drawn with replacement; the lowest scalarised cost
+    // (the oldest on ties) is the parent.
+    const std::vector<double> weights = draw_weights(source.rng());
     const Member* parent = nullptr;
+    double parent_cost = 0.0;
     for (int i = 0; i < m_sample_size; ++i) {
       const Member& m = m_population[size_t(source.rng()() % m_population.size())];
-      if (!parent || fitness(m) > fitness(*parent) || (fitness(m) == fitness(*parent) && m.index < parent->index))
+      const double cost = scalarised(m, weights);
+      if (!parent || cost < parent_cost || (cost == parent_cost && m.index < parent->index)) {
         parent = &m;
+        parent_cost = cost;
+      }
     }
     return source.mutate(parent->genome, m_changes);
   }
-  static double fitness(const Member& m) { return m.ok ? m.accuracy : -1.0; }
+
+  // Weights in (0, 1], one per objective.
+  std::vector<double> draw_weights(std::mt19937_64& rng) const {
+    const size_t n = m_population.front().objectives.size();
+    std::vector<double> w(n);
+    for (double& v : w) v = 1.0 - double(rng() >> 11) * 0x1.0p-53;
+    return w;
+  }
+
+  // max_k of the objective normalised to the population's range, divided by its weight;
+  // failed networks come last.
+  double scalarised(const Member& m, const std::vector<double>& weights) const {
+    if (!m.ok) return std::numeric_limits<double>::infinity();
+    double worst = 0.0;
+    for (size_t k = 0; k < weights.size(); ++k) {
+      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+      for (const Member& p : m_population)
+        if (p.ok) {
+          lo = std::min(lo, p.objectives[k]);
+          hi = std::max(hi, p.objectives[k]);
+        }
+      const double normalised = hi > lo ? (m.objectives[k] - lo) / (hi - lo) : 0.0;
+      worst = std::max(worst, normalised / weights[k]);
+    }
+    return worst;
+  }
   size_t population_count() const override { return m_population.size(); }
   nlohmann::json population_json() const override { return members_json(m_population); }
   void restore_population(const nlohmann::json& j) override { restore_members(j, m_population); }

@@ -91,7 +91,7 @@ TEST_SUITE("strategies") {
     }
   }
 
-  TEST_CASE("aging evolution mutates its best member once the population is full") {
+  TEST_CASE("aging evolution with accuracy alone mutates its most accurate member") {
     const SearchSpace space = unas_space();
     ProposalSource source(space, params_at_most(1000000), 10000, 3);
     SearchConfig config = evolution_config(StrategyKind::kAgingEvolution);
@@ -100,6 +100,7 @@ TEST_SUITE("strategies") {
     for (int i = 0; i < 6; ++i) {
       const Proposal p = strategy->propose(source);
       population.push_back(observe(p, i));
+      population.back().objectives.resize(1);  // no cost objectives: 1 - accuracy only
       strategy->observe(population.back());
     }
     const Observation* best = &population[0];
@@ -113,10 +114,47 @@ TEST_SUITE("strategies") {
     CHECK(differing >= 1);
     CHECK(differing <= config.mutation_changes);
     // The oldest member leaves when a new result arrives.
-    strategy->observe(observe(child, 6));
+    Observation next = observe(child, 6);
+    next.objectives.resize(1);
+    strategy->observe(next);
     const nlohmann::json members = strategy->state()["population"];
     CHECK(members.size() == 6);
     CHECK(members.front()["index"] == 1);
+  }
+
+  TEST_CASE("aging evolution with cost objectives picks parents across the accuracy-cost trade-off") {
+    // Two members: one accurate and large, one small and inaccurate. With random weights
+    // per tournament, each is chosen as the parent some of the time.
+    const SearchSpace space = unas_space();
+    ProposalSource source(space, params_at_most(1000000), 10000, 9);
+    SearchConfig config = evolution_config(StrategyKind::kAgingEvolution);
+    config.population_size = 2;
+    config.sample_size = 2;
+    auto strategy = make_strategy(config);
+    std::vector<Genome> genomes;
+    for (int i = 0; i < 2; ++i) {
+      Observation o;
+      o.index = i;
+      o.genome = strategy->propose(source).genome;
+      o.ok = true;
+      o.accuracy = i == 0 ? 0.9 : 0.5;
+      o.objectives = {1.0 - o.accuracy, i == 0 ? 1000.0 : 10.0};
+      genomes.push_back(o.genome);
+      strategy->observe(o);
+    }
+    int from_accurate = 0, from_small = 0;
+    for (int i = 0; i < 40; ++i) {
+      const Genome child = strategy->propose(source).genome;
+      const auto distance = [&](const Genome& g) {
+        int d = 0;
+        for (size_t k = 0; k < g.size(); ++k) d += g[k] != child[k] ? 1 : 0;
+        return d;
+      };
+      from_accurate += distance(genomes[0]) <= config.mutation_changes ? 1 : 0;
+      from_small += distance(genomes[1]) <= config.mutation_changes ? 1 : 0;
+    }
+    CHECK(from_accurate >= 5);
+    CHECK(from_small >= 5);
   }
 
   TEST_CASE("NSGA-II keeps its population size and evicts a dominated member first") {
