@@ -54,10 +54,10 @@ def main():
     p.add_argument("--bar", type=float, default=0.92)
     a = p.parse_args()
 
-    with open(os.path.join(a.run_dir, "pareto.json")) as f:
-        target = json.load(f)["targets"][0]
     out_dir = os.path.join(a.run_dir, "baseline")
     trained = run_json([a.nas_run, "train", BASELINE, "--config", a.config, "--out", out_dir, "--json"])
+    with open(os.path.join(a.run_dir, "pareto.json")) as f:
+        target = json.load(f)["targets"][0]
     base = dict(baseline_costs(a.nas_run, target), id="ds_cnn_small (baseline)",
                 test_accuracy=trained["test_accuracy"], test_accuracy_int8=trained["test_accuracy_int8"])
 
