@@ -200,6 +200,8 @@ SearchConfig parse_search_section(JsonReader r) {
   }
   s.promotion_eta = r.get_double_or("promotion_eta", s.promotion_eta, 1.0, 1000.0);
   s.retrain_final = r.get_bool_or("retrain_final", s.retrain_final);
+  s.min_accuracy = r.get_double_or("min_accuracy", s.min_accuracy, 0.0, 1.0);
+  s.max_final = int(r.get_int_or("max_final", s.max_final, 0, 100000));
   r.finish();
   return s;
 }

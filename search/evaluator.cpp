@@ -23,7 +23,11 @@ void ThreadPoolEvaluator::submit(Candidate c) {
   m_arena.enqueue([this, task] {
     bool keep = true;
     try {
-      m_evaluate(*task, m_cancel);
+      // Isolation: while this candidate's trainer waits for its own parallel_for chunks,
+      // TBB would otherwise let the waiting thread steal another candidate's whole
+      // evaluation from the arena queue, and a one-second network then finishes only
+      // when a one-hour one does (measured: 300 images/s instead of 38,000).
+      tbb::this_task_arena::isolate([&] { m_evaluate(*task, m_cancel); });
       keep = task->result.failure != kCancelledFailure;
     } catch (const std::exception& e) {
       // A candidate must not take the search down; record why it failed.

@@ -23,14 +23,15 @@ nlohmann::json candidate_brief(const Candidate& c) {
 }
 
 nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size_t target,
-                            const std::vector<CostObjective>& objectives) {
+                            const SearchConfig& search) {
   std::vector<const Candidate*> eligible;
   for (const Candidate* c : evaluated)
-    if (selection_accuracy(*c) >= 0 && c->costs[target].fits) eligible.push_back(c);
+    if (selection_accuracy(*c) >= 0 && selection_accuracy(*c) >= search.min_accuracy && c->costs[target].fits)
+      eligible.push_back(c);
   std::vector<ObjectivePoint> points;
   for (const Candidate* c : eligible) {
     ObjectivePoint p = {-selection_accuracy(*c)};
-    for (CostObjective o : objectives) p.push_back(objective_value(c->costs[target].costs, o));
+    for (CostObjective o : search.objectives) p.push_back(objective_value(c->costs[target].costs, o));
     points.push_back(std::move(p));
   }
   std::vector<const Candidate*> front;
@@ -79,7 +80,7 @@ nlohmann::json pareto_report(const RunConfig& config, const std::vector<Candidat
                        {"runtime", target.cost.profile.name},
                        {"budgets", budgets_json(target)},
                        {"objectives", objective_names(config.search.objectives)},
-                       {"front", target_front(all, t, config.search.objectives)}});
+                       {"front", target_front(all, t, config.search)}});
   }
   return {{"evaluated", evaluated.size()}, {"targets", targets}};
 }

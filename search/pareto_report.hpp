@@ -18,9 +18,9 @@ namespace hwnas {
 /// The front of target `target` (an index into config.targets) among `evaluated` over
 /// int8 validation accuracy and the cost `objectives` on that target: one entry per
 /// candidate (id, index, accuracies, every cost), by descending int8 validation accuracy
-/// (then index). Only candidates that fit the target take part.
+/// (then index). Only candidates that fit the target and reach search.min_accuracy take part.
 nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size_t target,
-                            const std::vector<CostObjective>& objectives);
+                            const SearchConfig& search);
 
 /// {"targets": [{mcu, runtime, budgets, objectives, front}]} for every target.
 nlohmann::json pareto_report(const RunConfig& config, const std::vector<Candidate>& evaluated);

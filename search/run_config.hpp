@@ -71,6 +71,13 @@ struct SearchConfig {
   std::vector<FidelitySpec> promotions;
   double promotion_eta = 3.0;
   bool retrain_final = true;
+  /// The int8 validation accuracy a model must reach to be of use: candidates below it at
+  /// a rung are not promoted, not retrained and not in pareto.json (0: no floor). It keeps
+  /// fast but useless networks (a 20%-accurate one is the fastest of all) out of the fronts.
+  double min_accuracy = 0;
+  /// At most this many models retrained by the final rung (0: every Pareto-set member),
+  /// chosen like promotions: by non-dominated rank, then crowding, so the extremes stay.
+  int max_final = 0;
 };
 
 enum class IfExists { kIncrement, kFail };

@@ -33,7 +33,7 @@ nlohmann::json make_summary(const RunConfig& config, const RunSummary& totals,
   j["ranking"] = nlohmann::json::array();
   for (const Candidate* c : ok) j["ranking"].push_back(candidate_brief(*c));
   j["pareto"] = nlohmann::json::object();
-  for (size_t t = 0; t < config.targets.size(); ++t) j["pareto"][config.targets[t].mcu.name] = target_front(ok, t, config.search.objectives);
+  for (size_t t = 0; t < config.targets.size(); ++t) j["pareto"][config.targets[t].mcu.name] = target_front(ok, t, config.search);
   return j;
 }
 

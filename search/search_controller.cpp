@@ -278,43 +278,52 @@ bool SearchController::run_search_phase() {
 
 // ---- the stages after the search ------------------------------------------------------------
 
+std::vector<const Candidate*> SearchController::best_by_rank_and_crowding(std::vector<const Candidate*> pool,
+                                                                         size_t keep) const {
+  std::vector<ObjectivePoint> points;
+  for (const Candidate* c : pool) points.push_back(observation_of(*c).objectives);
+  const std::vector<int> ranks = nondominated_ranks(points);
+  std::vector<double> crowding(points.size(), 0.0);
+  for (int f = 0; !points.empty() && f <= *std::max_element(ranks.begin(), ranks.end()); ++f) {
+    std::vector<size_t> members;
+    for (size_t i = 0; i < points.size(); ++i)
+      if (ranks[i] == f) members.push_back(i);
+    const std::vector<double> d = crowding_distances(points, members);
+    for (size_t k = 0; k < members.size(); ++k) crowding[members[k]] = d[k];
+  }
+  std::vector<size_t> order(pool.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (ranks[a] != ranks[b]) return ranks[a] < ranks[b];
+    if (crowding[a] != crowding[b]) return crowding[a] > crowding[b];
+    return pool[a]->index < pool[b]->index;
+  });
+  std::vector<const Candidate*> best;
+  for (size_t i = 0; i < std::min(keep, order.size()); ++i) best.push_back(pool[order[i]]);
+  // Best first: a run that meets its wall-time budget mid-stage has trained the best ones.
+  return best;
+}
+
 void SearchController::start_stage(int rung) {
   m_phase = rung;
+  const SearchConfig& s = m_config.search;
   const std::vector<Candidate> previous = entries_at(rung - 1);
   std::vector<const Candidate*> pool;
   for (const Candidate& c : previous)
-    if (selection_accuracy(c) >= 0) pool.push_back(&c);
+    if (selection_accuracy(c) >= 0 && selection_accuracy(c) >= s.min_accuracy) pool.push_back(&c);
   std::vector<const Candidate*> chosen;
-  if (rung <= int(m_config.search.promotions.size())) {
+  if (rung <= int(s.promotions.size())) {
     // Successive halving: the best 1/eta by non-dominated rank, then crowding, then index.
-    std::vector<ObjectivePoint> points;
-    for (const Candidate* c : pool) points.push_back(observation_of(*c).objectives);
-    const std::vector<int> ranks = nondominated_ranks(points);
-    std::vector<double> crowding(points.size(), 0.0);
-    for (int f = 0; !points.empty() && f <= *std::max_element(ranks.begin(), ranks.end()); ++f) {
-      std::vector<size_t> members;
-      for (size_t i = 0; i < points.size(); ++i)
-        if (ranks[i] == f) members.push_back(i);
-      const std::vector<double> d = crowding_distances(points, members);
-      for (size_t k = 0; k < members.size(); ++k) crowding[members[k]] = d[k];
-    }
-    std::vector<size_t> order(pool.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      if (ranks[a] != ranks[b]) return ranks[a] < ranks[b];
-      if (crowding[a] != crowding[b]) return crowding[a] > crowding[b];
-      return pool[a]->index < pool[b]->index;
-    });
-    const auto keep = size_t(std::ceil(double(pool.size()) / m_config.search.promotion_eta));
-    for (size_t i = 0; i < std::min(keep, order.size()); ++i) chosen.push_back(pool[order[i]]);
+    chosen = best_by_rank_and_crowding(pool, size_t(std::ceil(double(pool.size()) / s.promotion_eta)));
   } else {
-    // Final retraining: the union of every target's Pareto set.
+    // Final retraining: the union of every target's Pareto set (at most max_final of it).
     std::set<int> in_front;
     for (size_t t = 0; t < m_config.targets.size(); ++t)
-      for (const auto& entry : target_front(pool, t, m_config.search.objectives))
-        in_front.insert(entry.at("index").get<int>());
+      for (const auto& entry : target_front(pool, t, s)) in_front.insert(entry.at("index").get<int>());
     for (const Candidate* c : pool)
       if (in_front.count(c->index)) chosen.push_back(c);
+    if (s.max_final > 0 && chosen.size() > size_t(s.max_final))
+      chosen = best_by_rank_and_crowding(chosen, size_t(s.max_final));
   }
   for (const Candidate* c : chosen) {
     m_pending.emplace(c->index, make_candidate(c->index, c->genome, rung));

@@ -185,6 +185,41 @@ TEST_SUITE("search_resume") {
     CHECK(summary["evaluations_by_stage"]["promotion"] == 6);
     CHECK(summary["ranked_rung"] == 2);
   }
+
+  TEST_CASE("min_accuracy keeps weak candidates out of the later stages and pareto.json, max_final caps the final") {
+    TempDir dir;
+    nlohmann::json config = resume_config("random", dir.file("plain"));
+    const std::string plain = straight_run(dir, config);
+    // The floor: the 4th best int8 accuracy of the search stage, which the floored run
+    // repeats exactly (the floor only acts after the search).
+    std::vector<double> search_accuracies;
+    for (const auto& [key, record] : comparable_history(plain))
+      if (key.second == 0) search_accuracies.push_back(record["val_accuracy_int8"].get<double>());
+    std::sort(search_accuracies.rbegin(), search_accuracies.rend());
+    const double floor = search_accuracies.at(3);
+    config["search"]["min_accuracy"] = floor;
+    config["search"]["max_final"] = 1;
+    config["output"]["dir"] = dir.file("floored");
+    const std::string floored = straight_run(dir, config);
+    std::map<int, std::set<int>> by_rung;
+    std::map<int, double> search_accuracy;
+    for (const auto& [key, record] : comparable_history(floored)) {
+      by_rung[key.second].insert(key.first);
+      if (key.second == 0) search_accuracy[key.first] = record["val_accuracy_int8"].get<double>();
+    }
+    REQUIRE(by_rung.size() == 3);
+    const auto above_floor = std::count_if(search_accuracy.begin(), search_accuracy.end(),
+                                           [&](const auto& entry) { return entry.second >= floor; });
+    CHECK(by_rung[1].size() == size_t(std::ceil(double(above_floor) / 2)));  // eta 2 of those above the floor
+    for (int index : by_rung[1]) CHECK(search_accuracy.at(index) >= floor);
+    CHECK(by_rung[2].size() == 1);
+    const auto pareto = nlohmann::json::parse(read_text(floored + "/pareto.json"));
+    for (const auto& target : pareto["targets"])
+      for (const auto& entry : target["front"]) {
+        CHECK(entry["index"].get<int>() == *by_rung[2].begin());
+        CHECK(entry["val_accuracy_int8"].get<double>() >= floor);
+      }
+  }
 }
 
 }  // namespace hwnas::test
