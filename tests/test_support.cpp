@@ -30,7 +30,11 @@ TempDir::~TempDir() {
 }
 
 CommandResult run_nas_run(const std::string& args) {
-  const std::string cmd = std::string("'") + HWNAS_NAS_RUN + "' " + args + " 2>&1";
+  return run_command(std::string("'") + HWNAS_NAS_RUN + "' " + args);
+}
+
+CommandResult run_command(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   CommandResult result;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed: " + cmd);

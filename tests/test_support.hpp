@@ -33,6 +33,8 @@ struct CommandResult {
 
 /// Runs the nas-run binary with `args` (a shell-quoted argument string).
 CommandResult run_nas_run(const std::string& args);
+/// Runs a shell command line, capturing stdout and stderr together.
+CommandResult run_command(const std::string& command);
 
 /// nas-run started in the background (output to `log_path`), to be interrupted by a test.
 class BackgroundNasRun {
