@@ -311,6 +311,10 @@ void SearchController::start_stage(int rung) {
   std::vector<const Candidate*> pool;
   for (const Candidate& c : previous)
     if (selection_accuracy(c) >= 0 && selection_accuracy(c) >= s.min_accuracy) pool.push_back(&c);
+  if (pool.empty() && !previous.empty())
+    spdlog::warn("no candidate of rung {} reaches search.min_accuracy {}: nothing to promote or retrain; lower "
+                 "the floor and run again",
+                 rung - 1, s.min_accuracy);
   std::vector<const Candidate*> chosen;
   if (rung <= int(s.promotions.size())) {
     // Successive halving: the best 1/eta by non-dominated rank, then crowding, then index.
