@@ -1,6 +1,8 @@
 // This file implements the history record of a candidate (see candidate.hpp).
 #include "search/candidate.hpp"
 
+#include <algorithm>
+
 #include "search/feasible_sampler.hpp"
 
 namespace hwnas {
@@ -97,5 +99,9 @@ void restore_results(const nlohmann::json& record, Candidate& c) {
 }
 
 double selection_accuracy(const Candidate& c) { return c.result.ok && c.int8.ok ? c.int8.val_int8 : -1.0; }
+
+bool reaches_accuracy_floor(const Candidate& c, double min_accuracy) {
+  return selection_accuracy(c) >= std::max(0.0, min_accuracy);
+}
 
 }  // namespace hwnas

@@ -56,5 +56,8 @@ void restore_results(const nlohmann::json& record, Candidate& c);
 /// What selection ranks candidates by: the int8 model's validation accuracy; -1 when the
 /// network failed to train or to quantise.
 double selection_accuracy(const Candidate& c);
+/// Whether `c` trained and reaches the accuracy floor `min_accuracy` (search.min_accuracy):
+/// the candidates that may be promoted, retrained and reported.
+bool reaches_accuracy_floor(const Candidate& c, double min_accuracy);
 
 }  // namespace hwnas

@@ -118,4 +118,17 @@ double hypervolume(const std::vector<ObjectivePoint>& points, const ObjectivePoi
   return hypervolume_of(std::move(front), reference);
 }
 
+FrontRanking rank_and_crowding(const std::vector<ObjectivePoint>& points) {
+  FrontRanking r{nondominated_ranks(points), std::vector<double>(points.size(), 0.0)};
+  const int fronts = r.rank.empty() ? 0 : *std::max_element(r.rank.begin(), r.rank.end()) + 1;
+  for (int f = 0; f < fronts; ++f) {
+    std::vector<size_t> members;
+    for (size_t i = 0; i < points.size(); ++i)
+      if (r.rank[i] == f) members.push_back(i);
+    const std::vector<double> d = crowding_distances(points, members);
+    for (size_t k = 0; k < members.size(); ++k) r.crowding[members[k]] = d[k];
+  }
+  return r;
+}
+
 }  // namespace hwnas

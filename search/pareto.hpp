@@ -27,6 +27,14 @@ std::vector<int> nondominated_ranks(const std::vector<ObjectivePoint>& points);
 std::vector<double> crowding_distances(const std::vector<ObjectivePoint>& points,
                                        const std::vector<size_t>& members);
 
+/// Each point's non-dominated rank and its crowding distance within its own front: what
+/// NSGA-II and successive halving order candidates by (lower rank, then larger crowding).
+struct FrontRanking {
+  std::vector<int> rank;
+  std::vector<double> crowding;
+};
+FrontRanking rank_and_crowding(const std::vector<ObjectivePoint>& points);
+
 /// Volume of the region dominated by `points` and bounded by `reference` (points that do
 /// not dominate the reference contribute nothing). Exact, by slicing along the first
 /// objective; fine for the few objectives and hundreds of points of a search.

@@ -26,7 +26,7 @@ nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size
                             const SearchConfig& search) {
   std::vector<const Candidate*> eligible;
   for (const Candidate* c : evaluated)
-    if (selection_accuracy(*c) >= 0 && selection_accuracy(*c) >= search.min_accuracy && c->costs[target].fits)
+    if (reaches_accuracy_floor(*c, search.min_accuracy) && c->costs[target].fits)
       eligible.push_back(c);
   std::vector<ObjectivePoint> points;
   for (const Candidate* c : eligible) {

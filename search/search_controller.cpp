@@ -282,15 +282,9 @@ std::vector<const Candidate*> SearchController::best_by_rank_and_crowding(std::v
                                                                          size_t keep) const {
   std::vector<ObjectivePoint> points;
   for (const Candidate* c : pool) points.push_back(observation_of(*c).objectives);
-  const std::vector<int> ranks = nondominated_ranks(points);
-  std::vector<double> crowding(points.size(), 0.0);
-  for (int f = 0; !points.empty() && f <= *std::max_element(ranks.begin(), ranks.end()); ++f) {
-    std::vector<size_t> members;
-    for (size_t i = 0; i < points.size(); ++i)
-      if (ranks[i] == f) members.push_back(i);
-    const std::vector<double> d = crowding_distances(points, members);
-    for (size_t k = 0; k < members.size(); ++k) crowding[members[k]] = d[k];
-  }
+  const FrontRanking r = rank_and_crowding(points);
+  const std::vector<int>& ranks = r.rank;
+  const std::vector<double>& crowding = r.crowding;
   std::vector<size_t> order(pool.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -310,7 +304,7 @@ void SearchController::start_stage(int rung) {
   const std::vector<Candidate> previous = entries_at(rung - 1);
   std::vector<const Candidate*> pool;
   for (const Candidate& c : previous)
-    if (selection_accuracy(c) >= 0 && selection_accuracy(c) >= s.min_accuracy) pool.push_back(&c);
+    if (reaches_accuracy_floor(c, s.min_accuracy)) pool.push_back(&c);
   if (pool.empty() && !previous.empty())
     spdlog::warn("no candidate of rung {} reaches search.min_accuracy {}: nothing to promote or retrain; lower "
                  "the floor and run again",

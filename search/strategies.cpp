@@ -103,11 +103,12 @@ class AgingEvolution final : public Evolutionary {
     // Tournament: sample_size members drawn with replacement; the lowest scalarised cost
     // (the oldest on ties) is the parent.
     const std::vector<double> weights = draw_weights(source.rng());
+    const ObjectiveRanges ranges = population_ranges();
     const Member* parent = nullptr;
     double parent_cost = 0.0;
     for (int i = 0; i < m_sample_size; ++i) {
       const Member& m = m_population[size_t(source.rng()() % m_population.size())];
-      const double cost = scalarised(m, weights);
+      const double cost = scalarised(m, weights, ranges);
       if (!parent || cost < parent_cost || (cost == parent_cost && m.index < parent->index)) {
         parent = &m;
         parent_cost = cost;
@@ -124,19 +125,30 @@ class AgingEvolution final : public Evolutionary {
     return w;
   }
 
+  // Per objective, the lowest and highest value among the trained members.
+  struct ObjectiveRanges {
+    std::vector<double> lo, hi;
+  };
+  ObjectiveRanges population_ranges() const {
+    const size_t n = m_population.front().objectives.size();
+    ObjectiveRanges r{std::vector<double>(n, std::numeric_limits<double>::infinity()),
+                      std::vector<double>(n, -std::numeric_limits<double>::infinity())};
+    for (const Member& p : m_population)
+      if (p.ok)
+        for (size_t k = 0; k < n; ++k) {
+          r.lo[k] = std::min(r.lo[k], p.objectives[k]);
+          r.hi[k] = std::max(r.hi[k], p.objectives[k]);
+        }
+    return r;
+  }
+
   // max_k of the objective normalised to the population's range, divided by its weight;
   // failed networks come last.
-  double scalarised(const Member& m, const std::vector<double>& weights) const {
+  static double scalarised(const Member& m, const std::vector<double>& weights, const ObjectiveRanges& r) {
     if (!m.ok) return std::numeric_limits<double>::infinity();
     double worst = 0.0;
     for (size_t k = 0; k < weights.size(); ++k) {
-      double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-      for (const Member& p : m_population)
-        if (p.ok) {
-          lo = std::min(lo, p.objectives[k]);
-          hi = std::max(hi, p.objectives[k]);
-        }
-      const double normalised = hi > lo ? (m.objectives[k] - lo) / (hi - lo) : 0.0;
+      const double normalised = r.hi[k] > r.lo[k] ? (m.objectives[k] - r.lo[k]) / (r.hi[k] - r.lo[k]) : 0.0;
       worst = std::max(worst, normalised / weights[k]);
     }
     return worst;
@@ -171,24 +183,12 @@ class Nsga2 final : public Evolutionary {
   }
 
  private:
-  struct Ranking {
-    std::vector<int> rank;
-    std::vector<double> crowding;
-  };
+  using Ranking = FrontRanking;
 
   Ranking rank() const {
     std::vector<ObjectivePoint> points;
     for (const Member& m : m_population) points.push_back(m.objectives);
-    Ranking r{nondominated_ranks(points), std::vector<double>(points.size(), 0.0)};
-    const int fronts = r.rank.empty() ? 0 : *std::max_element(r.rank.begin(), r.rank.end()) + 1;
-    for (int f = 0; f < fronts; ++f) {
-      std::vector<size_t> members;
-      for (size_t i = 0; i < points.size(); ++i)
-        if (r.rank[i] == f) members.push_back(i);
-      const std::vector<double> d = crowding_distances(points, members);
-      for (size_t k = 0; k < members.size(); ++k) r.crowding[members[k]] = d[k];
-    }
-    return r;
+    return rank_and_crowding(points);
   }
 
   // Binary tournament: lower front wins, then larger crowding distance, then the older.
