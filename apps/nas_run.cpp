@@ -16,6 +16,7 @@
 
 #include "apps/calibrate_command.hpp"
 #include "apps/estimate_command.hpp"
+#include "apps/export_command.hpp"
 #include "apps/inspect_command.hpp"
 #include "apps/train_command.hpp"
 #include "search/run_config.hpp"
@@ -44,9 +45,10 @@ struct Options {
   hwnas::EstimateOptions estimate;
   hwnas::CalibrateOptions calibrate;
   hwnas::TrainCommandOptions train;
+  hwnas::ExportCommandOptions export_;
 };
 
-const std::vector<std::string> kSubcommands = {"search", "resume", "validate", "inspect", "space", "estimate", "calibrate", "train"};
+const std::vector<std::string> kSubcommands = {"search", "resume", "validate", "inspect", "space", "estimate", "calibrate", "train", "export"};
 
 // `nas-run config.json` is `nas-run search config.json`: insert the subcommand when the
 // first word is not one.
@@ -187,6 +189,7 @@ void build_cli(CLI::App& app, Options& o) {
   for (auto* sub : {search, resume, validate, inspect, space, estimate}) sub->fallthrough();
   hwnas::add_calibrate_subcommand(app, o.calibrate);
   hwnas::add_train_subcommand(app, o.train);
+  hwnas::add_export_subcommand(app, o.export_);
 }
 
 int dispatch(CLI::App& app, const Options& o) {
@@ -202,6 +205,7 @@ int dispatch(CLI::App& app, const Options& o) {
   if (app.got_subcommand("estimate")) return hwnas::run_estimate_command(o.estimate);
   if (app.got_subcommand("calibrate")) return hwnas::run_calibrate_command(o.calibrate);
   if (app.got_subcommand("train")) return hwnas::run_train_command(o.train);
+  if (app.got_subcommand("export")) return hwnas::run_export_command(o.export_);
   if (app.got_subcommand("resume")) return run_resume_command(o);
   return run_search_command(o);
 }

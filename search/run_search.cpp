@@ -19,6 +19,7 @@
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
 
+#include "exporters/model_export.hpp"
 #include "search/checkpoint.hpp"
 #include "search/evaluator.hpp"
 #include "search/feasible_sampler.hpp"
@@ -28,6 +29,7 @@
 #include "space/arch_json.hpp"
 #include "trainers/dataset_resize.hpp"
 #include "trainers/model_weights.hpp"
+#include "trainers/quantized_model_io.hpp"
 #include "trainers/training_loop.hpp"
 #include "util/atomic_file.hpp"
 #include "util/json_reader.hpp"
@@ -110,14 +112,20 @@ void evaluate_one(Candidate& c, CandidateData& candidate_data, const RunConfig& 
     c.result.failure = kCancelledFailure;
     return;
   }
-  if (c.result.ok)
-    c.int8 = score_int8(c.arch, trained, data.train, data.validation, &data.test, training, config.int8, c.seed);
+  std::optional<Int8Outcome> int8;
+  if (c.result.ok) {
+    int8 = quantize_with_optional_qat(c.arch, trained, data.train, data.validation, &data.test, training,
+                                      config.int8, c.seed);
+    c.int8 = int8->scores;
+  }
   if (cancel) {
     c.result.failure = kCancelledFailure;
     return;
   }
-  // The trained weights, for `nas-run train`-style reuse and the exporters.
+  // The trained weights, for `nas-run train`-style reuse, and the int8 model that was
+  // scored, for the exporters. A later rung's evaluation replaces an earlier one's.
   if (trained.parameters.size() + trained.state.size() > 0) save_model_weights(model_dir, c.arch, trained);
+  if (int8 && int8->scores.ok) save_quantized_model(int8->quantized, model_dir);
   dir.append_history(candidate_record(c));
 }
 
@@ -129,6 +137,20 @@ nlohmann::json dataset_info(const DatasetSplits& d) {
           {"train", d.train.size()},
           {"validation", d.validation.size()},
           {"test", d.test.size()}};
+}
+
+// The exporters never cost a user the run: a failure is logged, the results stay.
+void export_pareto_set(const RunDirectory& dir) {
+  try {
+    ExportRequest request;
+    request.run_dir = dir.path();
+    const auto exported = export_models(request);
+    spdlog::info("exported the Pareto set ({} model(s)) to {}/export (C code, cost reports; see docs/deploy.md)",
+                 exported.size(), dir.path());
+  } catch (const std::exception& e) {
+    spdlog::error("exporting the Pareto set failed: {} (the run's results are intact; retry with nas-run export {})",
+                  e.what(), dir.path());
+  }
 }
 
 struct ResumePoint {
@@ -195,6 +217,9 @@ RunSummary execute_search(const RunConfig& config, int threads, RunDirectory dir
                                 {"ranked_rung", outcome.top_rung},
                                 {"wall_seconds", std::chrono::duration<double>(Clock::now() - start).count()}};
   dir.write_json("summary.json", make_summary(config, totals, ranked, extra));
+
+  // Step 5: the Pareto set as deployable files. A stopped run exports when it ends.
+  if (!outcome.interrupted) export_pareto_set(dir);
   return totals;
 }
 

@@ -95,7 +95,8 @@ std::vector<int> fused_layers(const Architecture& arch, const DeployOp& op) {
   return chain;
 }
 
-FoldedOp fold_op(const Architecture& arch, const TrainedModel& model, const DeployOp& d) {
+// The op without numbers: kind, tensors, window geometry and fused activation.
+FoldedOp op_structure(const Architecture& arch, const DeployOp& d) {
   FoldedOp op;
   op.deploy = d;
   const Layer& first = arch.layer(size_t(d.first_layer));
@@ -103,6 +104,17 @@ FoldedOp fold_op(const Architecture& arch, const TrainedModel& model, const Depl
       d.kind == DeployKind::kDepthwiseConv || d.kind == DeployKind::kPool)
     op.geometry = WindowGeometry::from(first, d.in_shape);
   op.depth_multiplier = first.depth_multiplier;
+  op.activation = activation_of(first.op);
+  for (int l : fused_layers(arch, d)) {
+    const OpKind kind = arch.layer(size_t(l)).op;
+    if (kind != OpKind::kBatchNorm) op.activation = activation_of(kind);
+  }
+  return op;
+}
+
+FoldedOp fold_op(const Architecture& arch, const TrainedModel& model, const DeployOp& d) {
+  FoldedOp op = op_structure(arch, d);
+  const Layer& first = arch.layer(size_t(d.first_layer));
   const LayerWeights weights(model, d.first_layer);
   if (d.weights > 0) load_mac_weights(first, weights, op);
   if (d.kind == DeployKind::kScale) {
@@ -110,15 +122,31 @@ FoldedOp fold_op(const Architecture& arch, const TrainedModel& model, const Depl
     op.weights = std::move(f.scale);
     op.bias = std::move(f.shift);
   }
-  op.activation = activation_of(first.op);
   for (int l : fused_layers(arch, d)) {
     const Layer& layer = arch.layer(size_t(l));
     if (layer.op == OpKind::kBatchNorm)
       fold_batch_norm(batch_norm_factors(layer, LayerWeights(model, l), d.out_shape.c), op);
-    else
-      op.activation = activation_of(layer.op);
   }
   return op;
+}
+
+// fold_model and deployed_structure: `fold` makes each op.
+template <typename FoldOp>
+FoldedModel lower(const Architecture& arch, FoldOp fold) {
+  const DeployGraph graph(arch);
+  FoldedModel m;
+  m.input_shape = arch.input_shape();
+  m.tensor_shapes.push_back(arch.input_shape());
+  for (const DeployOp& d : graph.ops()) {
+    m.ops.push_back(fold(d));
+    assert(d.output == int(m.tensor_shapes.size()));
+    m.tensor_shapes.push_back(d.out_shape);
+  }
+  m.output_tensor = graph.output_tensor();
+  const FoldedOp& last = m.ops.back();
+  m.score_tensor =
+      last.deploy.kind == DeployKind::kSoftmax ? last.deploy.inputs[0] : m.output_tensor;
+  return m;
 }
 
 }  // namespace
@@ -132,20 +160,11 @@ int weight_channel(const FoldedOp& op, size_t index) {
 }
 
 FoldedModel fold_model(const Architecture& arch, const TrainedModel& model) {
-  const DeployGraph graph(arch);
-  FoldedModel m;
-  m.input_shape = arch.input_shape();
-  m.tensor_shapes.push_back(arch.input_shape());
-  for (const DeployOp& d : graph.ops()) {
-    m.ops.push_back(fold_op(arch, model, d));
-    assert(d.output == int(m.tensor_shapes.size()));
-    m.tensor_shapes.push_back(d.out_shape);
-  }
-  m.output_tensor = graph.output_tensor();
-  const FoldedOp& last = m.ops.back();
-  m.score_tensor =
-      last.deploy.kind == DeployKind::kSoftmax ? last.deploy.inputs[0] : m.output_tensor;
-  return m;
+  return lower(arch, [&](const DeployOp& d) { return fold_op(arch, model, d); });
+}
+
+FoldedModel deployed_structure(const Architecture& arch) {
+  return lower(arch, [&](const DeployOp& d) { return op_structure(arch, d); });
 }
 
 }  // namespace hwnas

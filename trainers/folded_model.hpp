@@ -50,6 +50,11 @@ struct FoldedModel {
 /// Requires `model` to hold weights for `arch` (as train_model or snapshot_model give).
 FoldedModel fold_model(const Architecture& arch, const TrainedModel& model);
 
+/// fold_model without the numbers (weights and bias empty): the ops, tensors, window
+/// geometry and fused activations `arch` deploys as. A saved int8 model
+/// (quantized_model_io.hpp) stores only numbers and takes its structure from here.
+FoldedModel deployed_structure(const Architecture& arch);
+
 /// Output channel of element `index` of op.weights (per-channel quantisation groups).
 int weight_channel(const FoldedOp& op, size_t index);
 
