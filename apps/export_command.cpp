@@ -16,7 +16,7 @@ CLI::App* add_export_subcommand(CLI::App& app, ExportCommandOptions& o) {
   sub->add_option("--ids", o.ids, "candidate identities, comma separated (see history.jsonl or pareto.json)")
       ->delimiter(',')
       ->excludes(pareto);
-  sub->add_option("--format", o.format, "c or all")->capture_default_str();
+  sub->add_option("--format", o.format, "onnx, c or all")->capture_default_str();
   sub->add_option("--out", o.out, "output folder (default: RUN_DIR/export)");
   sub->fallthrough();
   return sub;

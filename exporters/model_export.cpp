@@ -15,8 +15,11 @@
 #include "estimators/cost_model.hpp"
 #include "estimators/runtime_profile.hpp"
 #include "exporters/c_export.hpp"
+#include "exporters/onnx_export.hpp"
 #include "search/run_search.hpp"
 #include "space/arch_json.hpp"
+#include "trainers/folded_model.hpp"
+#include "trainers/model_weights.hpp"
 #include "trainers/quantized_model_io.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
@@ -88,6 +91,16 @@ std::vector<std::string> export_c_files(const Architecture& arch, const Quantize
   return names;
 }
 
+// model_float.onnx (the trained float network) and model_int8.onnx (the scored int8 model, QDQ).
+std::vector<std::string> export_onnx_files(const Architecture& arch, const QuantizedModel& model,
+                                           const std::string& source, const std::string& description,
+                                           const std::string& dir) {
+  const FoldedModel folded = fold_model(arch, load_model_weights(source, arch));
+  write_source_files(dir, {{"model_float.onnx", export_onnx_float(folded, arch.name(), description)},
+                           {"model_int8.onnx", export_onnx_qdq(model, arch.name(), description)}});
+  return {"onnx/model_float.onnx", "onnx/model_int8.onnx"};
+}
+
 ExportedModel export_one(const std::string& run_dir, const std::string& id, const RunConfig& config,
                          const nlohmann::json& record, const ExportRequest& request, const std::string& out) {
   const std::string source = run_dir + "/models/" + id;
@@ -110,6 +123,11 @@ ExportedModel export_one(const std::string& run_dir, const std::string& id, cons
         m.files.insert(m.files.end(), files.begin(), files.end());
         break;
       }
+      case ExportFormat::kOnnx: {
+        const auto files = export_onnx_files(arch, model, source, description, m.dir + "/onnx");
+        m.files.insert(m.files.end(), files.begin(), files.end());
+        break;
+      }
     }
   }
   return m;
@@ -118,8 +136,10 @@ ExportedModel export_one(const std::string& run_dir, const std::string& id, cons
 }  // namespace
 
 std::vector<ExportFormat> parse_export_formats(const std::string& name) {
-  if (name == "c" || name == "all") return {ExportFormat::kC};
-  throw UserError("--format: expected c or all, got \"" + name + "\"");
+  if (name == "c") return {ExportFormat::kC};
+  if (name == "onnx") return {ExportFormat::kOnnx};
+  if (name == "all") return {ExportFormat::kC, ExportFormat::kOnnx};
+  throw UserError("--format: expected onnx, c or all, got \"" + name + "\"");
 }
 
 std::vector<std::string> pareto_set_ids(const std::string& run_dir) {

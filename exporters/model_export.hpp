@@ -8,6 +8,8 @@
 //   c/                                      model.h, model.c, hwnas_kernels.{h,c} and
 //                                           cost_report.json: the generated C, with what
 //                                           the hwnas-c profile predicts it takes per target
+//   onnx/                                   model_float.onnx and model_int8.onnx (QDQ), see
+//                                           onnx_export.hpp
 // and OUT/export.json lists the exported models with their accuracies and costs.
 #pragma once
 
@@ -16,12 +18,12 @@
 
 namespace hwnas {
 
-enum class ExportFormat { kC };
+enum class ExportFormat { kC, kOnnx };
 
 struct ExportRequest {
   std::string run_dir;
   std::vector<std::string> ids;  ///< candidate identities; empty: the run's Pareto set
-  std::vector<ExportFormat> formats = {ExportFormat::kC};
+  std::vector<ExportFormat> formats = {ExportFormat::kC, ExportFormat::kOnnx};
   std::string out;  ///< empty: RUN_DIR/export
 };
 
@@ -31,7 +33,7 @@ struct ExportedModel {
   std::vector<std::string> files;  ///< relative to dir
 };
 
-/// The format names `--format` accepts ("c", "all") and their formats.
+/// The format names `--format` accepts ("onnx", "c", "all") and their formats.
 /// @throws UserError naming the accepted values.
 std::vector<ExportFormat> parse_export_formats(const std::string& name);
 

@@ -6,22 +6,30 @@
 # usage: scripts/install-deps.sh [build|run|test|torch|python]...
 #   build : compiler, CMake and the libraries the engine links against
 #   run   : build + the default dataset (Debian's dataset-fashion-mnist)
-#   test  : build + what the test suite needs (the dataset too: tests use real images)
+#   test  : build + what the test suite needs: the dataset (tests use real images),
+#           Debian's python3-onnx (the ONNX checker), Node.js and, from npm,
+#           onnxruntime-node into tests/onnx/ (ONNX Runtime runs the exported models)
 #   torch : Debian's python3-torch, for the benchmarks against PyTorch (call it with
 #           /usr/bin/python3: a pyenv python3 on the PATH never sees Debian's packages)
 #   python: Debian's python3, for the benchmark scripts that need nothing else
 set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config zlib1g-dev libeigen3-dev libtbb-dev nlohmann-json3-dev
-            libspdlog-dev doctest-dev libcli11-dev)
+            libspdlog-dev doctest-dev libcli11-dev libprotobuf-dev libonnx-dev)
 dataset_pkgs=(dataset-fashion-mnist)
+test_pkgs=(python3-onnx)
+# Node.js and npm from Debian, unless a node and npm are already on the PATH.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then test_pkgs+=(nodejs npm); fi
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 wanted=()
+want_ort=0
 [ $# -eq 0 ] && set -- build
 for profile in "$@"; do
   case "$profile" in
     build) wanted+=("${build_pkgs[@]}") ;;
-    run|test) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}") ;;
+    run) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}") ;;
+    test) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}" "${test_pkgs[@]}"); want_ort=1 ;;
     torch) wanted+=(python3-torch) ;;
     python) wanted+=(python3) ;;
     *) echo "install-deps.sh: unknown profile '$profile' (expected build, run, test, torch or python)" >&2; exit 2 ;;
@@ -37,8 +45,18 @@ for pkg in "${wanted[@]}"; do
   fi
 done
 
+# ONNX Runtime for the exporter tests, from npm (tests/onnx/package.json pins it). The skip
+# keeps its install script from fetching CUDA binaries outside npm; the CPU build is bundled.
+install_onnxruntime() {
+  [ "$want_ort" = 1 ] || return 0
+  [ -d "$root/tests/onnx/node_modules/onnxruntime-node" ] && return 0
+  echo "install-deps: installing onnxruntime-node into tests/onnx (npm)"
+  (cd "$root/tests/onnx" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error)
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all packages present"
+  install_onnxruntime
   exit 0
 fi
 
@@ -50,3 +68,4 @@ fi
 echo "install-deps: installing ${missing[*]}"
 $SUDO apt-get update -q
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+install_onnxruntime

@@ -97,30 +97,40 @@ TEST_SUITE("fixed_point") {
     CHECK(rounding_divide_by_power_of_two(std::numeric_limits<int32_t>::min(), 31) == -1);
   }
 
-  TEST_CASE("multiply_by_quantized_multiplier applies multiplier and shift") {
-    // 0.5: SRDHM(100, 2^30) = 50.
+  TEST_CASE("multiply_by_quantized_multiplier applies multiplier and shift with one rounding") {
+    // 0.5: 100 * 2^30 / 2^31 = 50.
     CHECK(multiply_by_quantized_multiplier(100, 1073741824, 0) == 50);
-    // 1.0: left shift 1 first, SRDHM(200, 2^30) = 100.
+    // 1.0: 100 * 2^30 / 2^30.
     CHECK(multiply_by_quantized_multiplier(100, 1073741824, 1) == 100);
-    // 0.1: SRDHM(1000, 1717986918) = 800, then 800 / 2^3 = 100.
+    // 0.1 = 1717986918 * 2^-34.
     CHECK(multiply_by_quantized_multiplier(1000, quantize_multiplier(0.1)) == 100);
     CHECK(multiply_by_quantized_multiplier(-1000, quantize_multiplier(0.1)) == -100);
-    // 0.1 * 15 = 1.5: SRDHM(15, 0.8 Q31) = round(11.9999..) = 12, 12 / 8 = 1.5 -> 2.
-    CHECK(multiply_by_quantized_multiplier(15, quantize_multiplier(0.1)) == 2);
-    CHECK(multiply_by_quantized_multiplier(-15, quantize_multiplier(0.1)) == -2);
-    // 3.0: x * 4 then * 0.75.
+    // 0.1 * 15 = 1.49999999994 (the Q31 mantissa is a hair under 0.8): one rounding gives
+    // 1. TF Lite's double rounding gives 2: the high mul rounds 11.99999 to 12 first, and
+    // 12 / 8 = 1.5 rounds up.
+    CHECK(multiply_by_quantized_multiplier(15, quantize_multiplier(0.1)) == 1);
+    CHECK(multiply_by_quantized_multiplier(-15, quantize_multiplier(0.1)) == -1);
+    // An exact tie rounds up (towards +infinity): 3 * 0.5 = 1.5 -> 2, -1.5 -> -1.
+    CHECK(multiply_by_quantized_multiplier(3, 1073741824, 0) == 2);
+    CHECK(multiply_by_quantized_multiplier(-3, 1073741824, 0) == -1);
+    // 3.0: 0.75 * 2^2.
     CHECK(multiply_by_quantized_multiplier(-7, quantize_multiplier(3.0)) == -21);
     // A zero multiplier gives zero.
     CHECK(multiply_by_quantized_multiplier(123456, quantize_multiplier(0.0)) == 0);
+    // Results beyond int32 saturate.
+    CHECK(multiply_by_quantized_multiplier(std::numeric_limits<int32_t>::max(), quantize_multiplier(1000.0)) ==
+          std::numeric_limits<int32_t>::max());
+    CHECK(multiply_by_quantized_multiplier(std::numeric_limits<int32_t>::min(), quantize_multiplier(1000.0)) ==
+          std::numeric_limits<int32_t>::min());
   }
 
-  TEST_CASE("multiply_by_quantized_multiplier is x * m within one unit") {
-    // Two roundings (the high mul, then the shift) can each add up to half a unit.
+  TEST_CASE("multiply_by_quantized_multiplier is x * m rounded to nearest") {
+    // One rounding: within half a unit, up to the mantissa's 2^-31 relative precision.
     for (double m : {0.0003, 0.0123, 0.37, 0.999, 1.7, 13.0}) {
       const QuantizedMultiplier q = quantize_multiplier(m);
       for (int32_t x : {-100000, -4097, -3, 0, 1, 77, 4096, 99999}) {
         const double exact = double(x) * m;
-        CHECK(std::abs(double(multiply_by_quantized_multiplier(x, q)) - exact) < 1.0);
+        CHECK(std::abs(double(multiply_by_quantized_multiplier(x, q)) - exact) <= 0.5 + 1e-9 * std::abs(exact));
       }
     }
   }

@@ -66,9 +66,10 @@ TEST_SUITE("int8_softmax") {
     CHECK(int8_softmax_params(1.0).diff_min == -15);
     // beta scales like the input scale.
     CHECK(int8_softmax_params(0.05, 2.0).diff_min == -248);
-    // The multiplier is capped at 2^31 - 1: only the maximum itself counts.
-    CHECK(int8_softmax_params(100.0).input_left_shift == 31);
-    CHECK(int8_softmax_params(100.0).diff_min == 0);
+    // The multiplier is capped at 2^30 - 1 (single rounding): shift 30, radius
+    // floor(31 * 2^(31 - 5 - 30)) = 1.
+    CHECK(int8_softmax_params(100.0).input_left_shift == 30);
+    CHECK(int8_softmax_params(100.0).diff_min == -1);
   }
 
   TEST_CASE("equal inputs share the 256 levels as TF Lite rounds them") {

@@ -16,6 +16,7 @@
 #include "search/run_search.hpp"
 #include "space/arch_json.hpp"
 #include "tests/c_model_runner.hpp"
+#include "tests/onnx_runtime_runner.hpp"
 #include "tests/test_support.hpp"
 #include "trainers/folded_model.hpp"
 #include "trainers/int8_evaluation.hpp"
@@ -80,7 +81,8 @@ TEST_SUITE("model_export") {
       const std::string model_dir = run + "/export/" + ids[i];
       CHECK(listing["models"][i]["id"] == ids[i]);
       for (const char* f : {"arch.json", "weights.bin", "model_int8.json", "cost_report.json", "c/model.h",
-                            "c/model.c", "c/hwnas_kernels.c", "c/cost_report.json"})
+                            "c/model.c", "c/hwnas_kernels.c", "c/cost_report.json", "onnx/model_float.onnx",
+                            "onnx/model_int8.onnx"})
         CHECK_MESSAGE(fs::exists(model_dir + "/" + f), f);
       // The exported int8 model is the one the search scored: same validation accuracy.
       const Architecture arch = load_architecture(model_dir + "/arch.json");
@@ -100,6 +102,7 @@ TEST_SUITE("model_export") {
         CHECK(std::vector<int8_t>(outputs.begin() + long(s * output_size), outputs.begin() + long((s + 1) * output_size)) ==
               expected);
       }
+      CHECK(onnx_checker_errors(model_dir + "/onnx/model_int8.onnx") == "");
       // Two targets, each with the hwnas-c cost of the generated code.
       const auto c_report = nlohmann::json::parse(read_text(model_dir + "/c/cost_report.json"));
       REQUIRE(c_report["targets"].size() == 2);
@@ -112,6 +115,7 @@ TEST_SUITE("model_export") {
     INFO(e.output);
     CHECK(e.exit_code == 0);
     CHECK(fs::exists(dir.file("out") + "/" + ids[0] + "/c/model.c"));
+    CHECK_FALSE(fs::exists(dir.file("out") + "/" + ids[0] + "/onnx"));
     const CommandResult bad_id = run_nas_run("export '" + run + "' --ids nosuchmodel --out '" + dir.file("out2") + "'");
     CHECK(bad_id.exit_code == 2);
     CHECK(bad_id.output.find("no model nosuchmodel") != std::string::npos);

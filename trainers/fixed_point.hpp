@@ -47,17 +47,19 @@ inline int32_t rounding_divide_by_power_of_two(int32_t x, int exponent) {
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-/// TF Lite's MultiplyByQuantizedMultiplier (double rounding): x * 2^max(shift, 0) first
-/// (saturated to int32 where TF Lite would overflow), then the high mul, then a rounding
-/// right shift by max(-shift, 0). Equals round(x * real multiplier) up to one unit.
+/// TF Lite's MultiplyByQuantizedMultiplier in its single-rounding form
+/// (TFLITE_SINGLE_ROUNDING; CMSIS-NN's CMSIS_NN_USE_SINGLE_ROUNDING): the exact 64-bit
+/// product x * multiplier, rounded once (half up) by the shift 31 - shift, saturated to
+/// int32. So it is round(x * real multiplier) up to the Q31 mantissa's precision, the
+/// rounding ONNX's QuantizeLinear applies too (there, ties go to even). The default
+/// double rounding (high mul, then shift) is off by one on about 2^-(right shift) of the
+/// values, and those differences grow layer by layer. Requires -31 <= shift <= 30.
 inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
-  const int left = shift > 0 ? shift : 0;
-  const int right = shift > 0 ? 0 : -shift;
-  const int64_t shifted = int64_t(x) * (int64_t(1) << left);
-  const auto saturated = int32_t(std::clamp<int64_t>(shifted, std::numeric_limits<int32_t>::min(),
-                                                     std::numeric_limits<int32_t>::max()));
-  return rounding_divide_by_power_of_two(
-      saturating_rounding_doubling_high_mul(saturated, multiplier), right);
+  assert(shift >= -31 && shift <= 30);
+  const int total_shift = 31 - shift;
+  const int64_t round = int64_t(1) << (total_shift - 1);
+  const int64_t result = (int64_t(x) * int64_t(multiplier) + round) >> total_shift;
+  return int32_t(std::clamp<int64_t>(result, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
 }
 inline int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplier m) {
   return multiply_by_quantized_multiplier(x, m.multiplier, m.shift);

@@ -32,9 +32,10 @@ int32_t exp_of_difference(const Int8SoftmaxParams& p, int32_t diff) {
 }  // namespace
 
 Int8SoftmaxParams int8_softmax_params(double input_scale, double beta) {
-  // PreprocessSoftmaxScaling: the real multiplier, capped at 2^31 - 1 (double rounding).
+  // PreprocessSoftmaxScaling: the real multiplier, capped at 2^30 - 1 as with
+  // TFLITE_SINGLE_ROUNDING (so the shift stays <= 30, see multiply_by_quantized_multiplier).
   const double real = std::min(beta * input_scale * double(1 << (31 - kScaledDiffIntegerBits)),
-                               double((int64_t(1) << 31) - 1));
+                               double((int64_t(1) << 30) - 1));
   const QuantizedMultiplier m = quantize_multiplier(real);
   Int8SoftmaxParams p;
   p.input_multiplier = m.multiplier;
