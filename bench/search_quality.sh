@@ -3,8 +3,8 @@
 # missing (scripts/install-deps.sh run: the build dependencies and Debian's Fashion-MNIST),
 # build `search-quality` in build/release (Release, HWNAS_NATIVE: -march=native) and run
 # it: hypervolume of aging evolution and NSGA-II against random search at a fixed budget
-# of low-fidelity evaluations, over 5 seeds (bench/README.md#search-quality). About 1,300
-# CPU seconds with the defaults (22 minutes on the shared 2-core VM, which gave it one core).
+# of low-fidelity evaluations, over 5 seeds (bench/README.md#search-quality). About 3,100
+# CPU seconds with the defaults (41 minutes on the shared 2-core VM).
 #
 # usage: bench/search_quality.sh [--seeds 1,2,3,4,5] [--strategies random,aging_evolution,nsga2]
 #                                [--evaluations N] [--threads 2] [--config FILE] [--out DIR]
