@@ -38,8 +38,12 @@ FlashBreakdown flash_of(const DeployGraph& g, const RuntimeProfile& p) {
   f.quant_params = channels * p.model_per_channel_bytes;
   f.model_metadata = p.model_fixed_bytes + int64_t(g.ops().size()) * p.model_per_op_bytes +
                      int64_t(g.tensors().size()) * p.model_per_tensor_bytes;
+  // Each kernel's code once, however many kinds run on it.
+  std::array<bool, kDeployKindCount> code_used{};
   for (int k = 0; k < kDeployKindCount; ++k)
-    if (used[size_t(k)]) f.kernel_code += p.kernel_code_bytes[size_t(k)];
+    if (used[size_t(k)]) code_used[size_t(p.kernel_code_same_as[size_t(k)] >= 0 ? p.kernel_code_same_as[size_t(k)] : k)] = true;
+  for (int k = 0; k < kDeployKindCount; ++k)
+    if (code_used[size_t(k)]) f.kernel_code += p.kernel_code_bytes[size_t(k)];
   f.runtime_code = p.runtime_code_bytes;
   return f;
 }

@@ -1,6 +1,8 @@
 // This file implements reading runtime profiles (see runtime_profile.hpp).
 #include "estimators/runtime_profile.hpp"
 
+#include <algorithm>
+
 #include <filesystem>
 
 #include "estimators/mcu_database.hpp"
@@ -74,6 +76,21 @@ void read_flash(JsonReader r, RuntimeProfile& p) {
   for (int i = 0; i < kDeployKindCount; ++i)
     p.kernel_code_bytes[size_t(i)] = k.get_int(deploy_kind_name(DeployKind(i)), 0, kMaxBytes);
   k.finish();
+  if (r.take("kernel_code_same_as")) {
+    std::vector<std::string> kinds;
+    for (int i = 0; i < kDeployKindCount; ++i) kinds.push_back(deploy_kind_name(DeployKind(i)));
+    JsonReader same = r.child("kernel_code_same_as");
+    for (int i = 0; i < kDeployKindCount; ++i) {
+      const std::string name = deploy_kind_name(DeployKind(i));
+      if (!same.has(name)) {
+        same.take(name);
+        continue;
+      }
+      const std::string owner = same.get_enum(name, kinds);
+      p.kernel_code_same_as[size_t(i)] = int(std::find(kinds.begin(), kinds.end(), owner) - kinds.begin());
+    }
+    same.finish();
+  }
   p.model_fixed_bytes = r.get_int("model_fixed_bytes", 0, kMaxBytes);
   p.model_per_op_bytes = r.get_int("model_per_op_bytes", 0, 1 << 20);
   p.model_per_tensor_bytes = r.get_int("model_per_tensor_bytes", 0, 1 << 20);

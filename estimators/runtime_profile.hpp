@@ -20,6 +20,12 @@
 
 namespace hwnas {
 
+constexpr std::array<int, kDeployKindCount> filled_array(int value) {
+  std::array<int, kDeployKindCount> a{};
+  for (int& x : a) x = value;
+  return a;
+}
+
 /// Scratch bytes an op asks the arena for while it runs (e.g. CMSIS-NN's im2col buffer).
 struct ScratchRule {
   double conv_per_patch_element = 0;       ///< x kh*kw*cin, im2col convolutions
@@ -44,6 +50,9 @@ struct RuntimeProfile {
   // Flash
   int64_t runtime_code_bytes = 0;  ///< interpreter / dispatcher code, independent of the model
   std::array<int64_t, kDeployKindCount> kernel_code_bytes{};  ///< per kernel kind used, counted once
+  /// The kind whose kernel a kind runs on (pointwise convolutions on the conv kernel in
+  /// hwnas-c), so shared code counts once; -1: its own kernel.
+  std::array<int, kDeployKindCount> kernel_code_same_as = filled_array(-1);
   int64_t model_fixed_bytes = 0;   ///< model container overhead (flatbuffer header, tables)
   int64_t model_per_op_bytes = 0;
   int64_t model_per_tensor_bytes = 0;

@@ -104,7 +104,11 @@ class OpWriter {
         calls += fmt::format("  hwnas_activation(&{}, {}, {});\n", name, x, y);
         break;
       case DeployKind::kReshape:
-        calls += fmt::format("  hwnas_copy({}, {}, {});\n", x, y, op.deploy.out_shape.elements());
+        // The plan aliases a reshape whose input dies there: the same bytes, nothing to run.
+        if (x == y)
+          calls += fmt::format("  /* {}: a reshape in place */\n", name);
+        else
+          calls += fmt::format("  hwnas_copy({}, {}, {});\n", x, y, op.deploy.out_shape.elements());
         break;
       case DeployKind::kSoftmax: {
         const int depth = op.deploy.out_shape.c;

@@ -7,8 +7,11 @@
 #   build : compiler, CMake and the libraries the engine links against
 #   run   : build + the default dataset (Debian's dataset-fashion-mnist)
 #   test  : build + what the test suite needs: the dataset (tests use real images),
-#           Debian's python3-onnx (the ONNX checker), Node.js and, from npm,
-#           onnxruntime-node into tests/onnx/ (ONNX Runtime runs the exported models)
+#           Debian's python3-onnx (the ONNX checker), the Arm cross compiler, newlib and
+#           qemu-system-arm (the generated C runs on emulated Cortex-M boards), Node.js
+#           and, from npm, onnxruntime-node into tests/onnx/ (ONNX Runtime runs the
+#           exported models). --no-install-recommends below keeps the Arm set near 800 MB
+#           (with recommends apt adds 3 GB)
 #   torch : Debian's python3-torch, for the benchmarks against PyTorch (call it with
 #           /usr/bin/python3: a pyenv python3 on the PATH never sees Debian's packages)
 #   python: Debian's python3, for the benchmark scripts that need nothing else
@@ -17,7 +20,7 @@ set -euo pipefail
 build_pkgs=(g++ cmake make pkg-config zlib1g-dev libeigen3-dev libtbb-dev nlohmann-json3-dev
             libspdlog-dev doctest-dev libcli11-dev libprotobuf-dev libonnx-dev)
 dataset_pkgs=(dataset-fashion-mnist)
-test_pkgs=(python3-onnx)
+test_pkgs=(python3-onnx gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 # Node.js and npm from Debian, unless a node and npm are already on the PATH.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then test_pkgs+=(nodejs npm); fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
