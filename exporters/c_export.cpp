@@ -166,6 +166,22 @@ class OpWriter {
   std::map<int, int64_t> m_offsets;  ///< tensor id -> arena offset
 };
 
+// The per-layer profiling build (-DHWNAS_PROFILE): its declarations in model.h.
+const char* const kProfilingDeclarations = R"(
+#ifdef HWNAS_PROFILE
+/* Per-layer profiling (build everything with -DHWNAS_PROFILE; GCC or Clang). model_invoke
+ * then records the cycles of each layer (each op of the schedule) into
+ * model_layer_cycles[], read from HWNAS_CYCLE_COUNTER(): by default the DWT cycle counter
+ * of Cortex-M3/M4/M7/M33/M55, which model_profile_start() enables. On a core without one
+ * (Cortex-M0+) define HWNAS_CYCLE_COUNTER() as a uint32_t expression of your own timer.
+ * Each layer also calls its own marker function (hwnas_layer_<i>, then hwnas_layer_end),
+ * by which an emulator's instruction counter attributes instructions. See docs/deploy.md. */
+extern const char *const model_layer_names[MODEL_LAYER_COUNT]; /* first IR layer of each op */
+extern uint32_t model_layer_cycles[MODEL_LAYER_COUNT];
+void model_profile_start(void);
+#endif /* HWNAS_PROFILE */
+)";
+
 std::string model_header(const QuantizedModel& model, const MemoryPlan& plan, const std::string& description) {
   const QuantParams in = model.tensor_params[0], out = model.tensor_params[size_t(model.output_tensor)];
   const TensorShape& os = model.tensor_shapes[size_t(model.output_tensor)];
@@ -186,13 +202,50 @@ std::string model_header(const QuantizedModel& model, const MemoryPlan& plan, co
   h += fmt::format("#define MODEL_INPUT_SCALE {:.9g}f\n#define MODEL_OUTPUT_SCALE {:.9g}f\n\n", in.scale, out.scale);
   h += "/* Runs the network on one input (MODEL_INPUT_SIZE values) into `output`\n"
        " * (MODEL_OUTPUT_SIZE values). Returns 0. Not reentrant: one static arena. */\n"
-       "int model_invoke(const int8_t *input, int8_t *output);\n\n";
-  return h + "#ifdef __cplusplus\n}\n#endif\n\n#endif /* HWNAS_MODEL_H */\n";
+       "int model_invoke(const int8_t *input, int8_t *output);\n";
+  h += fmt::format("\n/* Layers (ops of the schedule) model_invoke runs. */\n#define MODEL_LAYER_COUNT {}\n",
+                   plan.schedule.size());
+  h += kProfilingDeclarations;
+  return h + "\n#ifdef __cplusplus\n}\n#endif\n\n#endif /* HWNAS_MODEL_H */\n";
+}
+
+// model.c's profiling part: the layer names, the cycle table, one marker per layer, and
+// the HWNAS_LAYER macros model_invoke calls (empty unless HWNAS_PROFILE is defined).
+std::string profiling_code(const MemoryPlan& plan, const std::vector<std::string>& op_names) {
+  const size_t layers = plan.schedule.size();
+  std::string c = fmt::format("\n#ifdef HWNAS_PROFILE\n#ifndef HWNAS_CYCLE_COUNTER\n"
+                              "#define HWNAS_CYCLE_COUNTER() (*(volatile uint32_t *)0xE0001004u) /* DWT->CYCCNT */\n"
+                              "#endif\nconst char *const model_layer_names[{}] = {{\n", layers);
+  for (size_t step = 0; step < layers; ++step) {
+    const auto op = size_t(plan.schedule[step]);
+    const std::string label = op < op_names.size() ? op_names[op] : fmt::format("op{}", op);
+    c += fmt::format("    \"{}\",\n", label);
+  }
+  c += fmt::format("}};\nuint32_t model_layer_cycles[{}];\nstatic uint32_t layer_start;\n\n", layers);
+  c += "void model_profile_start(void) {\n"
+       "  *(volatile uint32_t *)0xE000EDFCu |= 1u << 24; /* DEMCR.TRCENA */\n"
+       "  *(volatile uint32_t *)0xE0001004u = 0u;        /* DWT->CYCCNT */\n"
+       "  *(volatile uint32_t *)0xE0001000u |= 1u;       /* DWT->CTRL.CYCCNTENA */\n"
+       "}\n\n"
+       "/* Layer `layer` starts (or, for MODEL_LAYER_COUNT, the last one ended). */\n"
+       "static void mark(int layer) {\n"
+       "  const uint32_t now = HWNAS_CYCLE_COUNTER();\n"
+       "  if (layer > 0) model_layer_cycles[layer - 1] = now - layer_start;\n"
+       "  layer_start = HWNAS_CYCLE_COUNTER();\n"
+       "}\n";
+  for (size_t step = 0; step <= layers; ++step) {
+    const std::string marker = step < layers ? fmt::format("hwnas_layer_{}", step) : "hwnas_layer_end";
+    c += fmt::format("__attribute__((noinline)) void {}(void) {{ mark({}); }}\n", marker, step);
+  }
+  c += "#define HWNAS_LAYER(i) hwnas_layer_##i()\n#define HWNAS_LAYERS_END() hwnas_layer_end()\n"
+       "#else\n#define HWNAS_LAYER(i)\n#define HWNAS_LAYERS_END()\n#endif\n";
+  return c;
 }
 
 }  // namespace
 
-std::vector<SourceFile> export_c(const QuantizedModel& model, const MemoryPlan& plan, const std::string& description) {
+std::vector<SourceFile> export_c(const QuantizedModel& model, const MemoryPlan& plan, const std::string& description,
+                                 const std::vector<std::string>& op_names) {
   std::map<int, int64_t> offsets;
   for (const PlannedTensor& b : plan.buffers)
     for (int t : b.tensors) offsets[t] = b.buffer.offset;
@@ -203,7 +256,11 @@ std::vector<SourceFile> export_c(const QuantizedModel& model, const MemoryPlan& 
     throw std::logic_error("export_c: the memory plan schedules another graph");
   const OpWriter writer(model, offsets);
   std::string data, calls;
-  for (int op : plan.schedule) writer.write(size_t(op), data, calls);
+  for (size_t step = 0; step < plan.schedule.size(); ++step) {
+    calls += fmt::format("  HWNAS_LAYER({});\n", step);
+    writer.write(size_t(plan.schedule[step]), data, calls);
+  }
+  calls += "  HWNAS_LAYERS_END();\n";
   const int64_t words = (plan.arena_bytes + 3) / 4;
   std::string c = "/* Generated by nas-run export: do not edit. See model.h. */\n";
   c += "#include \"model.h\"\n\n#include <string.h>\n\n#include \"hwnas_kernels.h\"\n\n";
@@ -213,6 +270,7 @@ std::vector<SourceFile> export_c(const QuantizedModel& model, const MemoryPlan& 
       "#define arena ((int8_t *)arena_words)\n\n",
       std::max<int64_t>(words, 1));
   c += data;
+  c += profiling_code(plan, op_names);
   c += "\nint model_invoke(const int8_t *input, int8_t *output) {\n";
   c += fmt::format("  memcpy(arena + {}, input, MODEL_INPUT_SIZE);\n", offsets.at(0));
   c += calls;
@@ -221,6 +279,12 @@ std::vector<SourceFile> export_c(const QuantizedModel& model, const MemoryPlan& 
           {"model.c", c},
           {"hwnas_kernels.h", kCKernelsHeader},
           {"hwnas_kernels.c", kCKernelsSource}};
+}
+
+std::vector<std::string> op_layer_names(const Architecture& arch, const QuantizedModel& model) {
+  std::vector<std::string> names;
+  for (const QuantizedOp& op : model.ops) names.push_back(arch.layer(size_t(op.deploy.first_layer)).name);
+  return names;
 }
 
 void write_source_files(const std::string& dir, const std::vector<SourceFile>& files) {

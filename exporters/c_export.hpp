@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "estimators/memory_planner.hpp"
+#include "space/architecture.hpp"
 #include "trainers/quantized_model.hpp"
 
 namespace hwnas {
@@ -25,8 +26,14 @@ struct SourceFile {
 /// `plan` must plan `model`'s deploy graph (cost_report(...).plan under the hwnas-c
 /// runtime profile): its schedule orders the calls, its buffers place the tensors.
 /// `description` becomes a comment at the top of model.h (the network, its accuracy).
+/// `op_names` (per op of `model`, e.g. the first IR layer of each) name the layers of
+/// the per-layer profiling build (-DHWNAS_PROFILE); missing names become "op<i>".
 std::vector<SourceFile> export_c(const QuantizedModel& model, const MemoryPlan& plan,
-                                 const std::string& description);
+                                 const std::string& description, const std::vector<std::string>& op_names = {});
+
+/// The name of each op of `model` for the profiling build: the first IR layer of `arch`
+/// it runs (the name `nas-run calibrate` identifies the op by).
+std::vector<std::string> op_layer_names(const Architecture& arch, const QuantizedModel& model);
 
 /// Writes `files` into `dir` (created if missing). @throws UserError naming a file that
 /// cannot be written.

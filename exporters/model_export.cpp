@@ -81,7 +81,7 @@ std::vector<std::string> export_c_files(const Architecture& arch, const Quantize
                                         const std::string& dir) {
   // The arena layout does not depend on the board: every target's plan is the same.
   const CostReport first = cost_report(arch, targets.front());
-  std::vector<SourceFile> files = export_c(model, first.plan, description);
+  std::vector<SourceFile> files = export_c(model, first.plan, description, op_layer_names(arch, model));
   nlohmann::json reports = nlohmann::json::array();
   for (const CostTarget& t : targets) reports.push_back(cost_report_json(cost_report(arch, t), t));
   files.push_back({"cost_report.json", nlohmann::json{{"targets", reports}}.dump(2) + "\n"});

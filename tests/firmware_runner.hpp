@@ -30,10 +30,14 @@ struct FirmwareSize {
 /// (a file of exporters/firmware) and the C files `sources` of `dir`, at -Os with
 /// -Wall -Wextra -Werror. REQUIREs the build to succeed; returns its size.
 FirmwareSize build_firmware(const std::string& dir, const EmulatedBoard& board, const std::string& main_source,
-                            const std::vector<std::string>& sources);
+                            const std::vector<std::string>& sources, const std::string& extra_flags = "");
 
 /// Runs `dir`/firmware.elf under QEMU with semihosting, in `dir`; returns its console
-/// output. REQUIREs exit code 0.
-std::string run_firmware(const std::string& dir, const EmulatedBoard& board);
+/// output. REQUIREs exit code 0. `extra_args` go to qemu-system-arm (e.g. a -plugin).
+std::string run_firmware(const std::string& dir, const EmulatedBoard& board, const std::string& extra_args = "");
+
+/// Builds the per-layer instruction-count plugin (tests/qemu_plugin) into `dir` with the
+/// host compiler; returns the path of the shared library.
+std::string build_layer_insns_plugin(const std::string& dir);
 
 }  // namespace hwnas::test

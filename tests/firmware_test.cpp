@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <regex>
+#include <sstream>
 
 #include "estimators/cost_model.hpp"
 #include "estimators/mcu_database.hpp"
@@ -67,7 +68,8 @@ void check_network_on_boards(const Architecture& arch, const DatasetSplits& data
   const QuantizedModel model = quantize(arch, weights, data.train);
   const CostReport cost = hwnas_c_cost(arch, "nRF52840");
   TempDir dir("firmware");
-  write_source_files(dir.path().string(), export_c(model, cost.plan, "firmware test " + arch.name()));
+  write_source_files(dir.path().string(),
+                     export_c(model, cost.plan, "firmware test " + arch.name(), op_layer_names(arch, model)));
 
   // 100 test images, quantised as the application on the board would.
   const auto input_size = size_t(model.input_shape.elements());
@@ -106,9 +108,69 @@ void check_network_on_boards(const Architecture& arch, const DatasetSplits& data
   }
 }
 
+// The profiling build under QEMU: the DWT counter reads 0 there, so the plugin's
+// per-layer instruction counts stand in for cycles; `nas-run calibrate` must take the table.
+void check_profiling_build(const Architecture& arch, const DatasetSplits& data) {
+  Network net(arch, 1, 3);
+  const QuantizedModel model = quantize(arch, random_weights(net, 4), data.train);
+  const CostReport cost = hwnas_c_cost(arch, "nRF52840");
+  TempDir dir("firmware_profile");
+  write_source_files(dir.path().string(), export_c(model, cost.plan, "profiling test", op_layer_names(arch, model)));
+  save_architecture(arch, dir.file("arch.json"));
+  const EmulatedBoard& m4 = emulated_boards().front();
+  build_firmware(dir.path().string(), m4, "profile_main.c", {dir.file("model.c"), dir.file("hwnas_kernels.c")},
+                 "-DHWNAS_PROFILE -DHWNAS_PROFILE_MCU='\"nRF52840\"'");
+  const std::string plugin = build_layer_insns_plugin(dir.path().string());
+  const std::string console = run_firmware(dir.path().string(), m4, "-plugin '" + plugin + ",out=" + dir.file("insns.txt") + "'");
+  // The firmware's table: a header and one row per layer, named by the layer's first IR layer.
+  const size_t layers = cost.plan.schedule.size();
+  std::istringstream table(console.substr(console.find("row_id")));
+  std::vector<std::string> rows;
+  for (std::string line; std::getline(table, line);) rows.push_back(line);
+  REQUIRE(rows.size() == layers + 1);
+  CHECK(rows[0] == "row_id,arch,layer,mcu,cycles,runtime");
+  CHECK(rows[1] == "layer0,arch.json," + op_layer_names(arch, model)[size_t(cost.plan.schedule[0])] + ",nRF52840,0,hwnas-c");
+
+  // The plugin's counts: two runs of every layer.
+  std::istringstream counts(read_text(dir.file("insns.txt")));
+  std::string key;
+  int64_t invokes = 0;
+  counts >> key >> invokes;
+  CHECK(key == "invokes");
+  CHECK(invokes == 2);
+  std::string csv = "row_id,arch,layer,mcu,cycles,runtime\n";
+  int64_t total_layers = 0;
+  for (size_t i = 0; i < layers; ++i) {
+    int64_t index = -1, count = 0;
+    counts >> key >> index >> count;
+    REQUIRE(key == "layer");
+    CHECK(index == int64_t(i));
+    CHECK(count > 0);
+    total_layers += count / 2;
+    // The instruction counts of one run in the firmware's own rows, in place of its zero cycles.
+    std::string row = rows[i + 1];
+    row = row.substr(0, row.rfind(",0,hwnas-c")) + "," + std::to_string(count / 2) + ",hwnas-c";
+    csv += row + "\n";
+    MESSAGE(arch.name() << " layer " << i << " (" << op_layer_names(arch, model)[size_t(cost.plan.schedule[i])]
+                        << ", " << std::string(deploy_kind_name(model.ops[size_t(cost.plan.schedule[i])].deploy.kind))
+                        << "): " << count / 2 << " instructions on a Cortex-M4");
+  }
+  MESSAGE(arch.name() << ": " << total_layers << " instructions per inference on a Cortex-M4");
+  write_text(dir.file("profile.csv"), csv);
+  const CommandResult calibrate = run_nas_run("calibrate '" + dir.file("profile.csv") + "' --mcu nRF52840 --profile hwnas-c --out '" +
+                                              dir.file("calibration.json") + "'");
+  INFO(calibrate.output);
+  CHECK(calibrate.exit_code == 0);
+}
+
 }  // namespace
 
 TEST_SUITE("firmware") {
+  TEST_CASE("the profiling build prints a per-layer table nas-run calibrate reads; QEMU counts each layer's instructions") {
+    const DatasetSplits data = load_dataset(fashion_mnist_config(200, 10), 1);
+    check_profiling_build(load_architecture(source_path("bench/networks/ds_cnn_small.json")), data);
+  }
+
   TEST_CASE("generated C runs bit-exact on emulated Cortex-M4, M7 and M0+, in the flash and RAM predicted") {
     const DatasetSplits data = load_dataset(fashion_mnist_config(200, kInputs), 1);
     for (const char* file : {"tests/firmware/plain_cnn_m0.json", "bench/networks/ds_cnn_small.json",
