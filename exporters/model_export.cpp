@@ -106,6 +106,8 @@ ExportedModel export_one(const std::string& run_dir, const std::string& id, cons
   const std::string source = run_dir + "/models/" + id;
   if (!fs::is_directory(source))
     throw UserError(run_dir + ": no model " + id + " (expected the folder " + source + ")");
+  const Architecture arch = load_architecture(source + "/arch.json");
+  const QuantizedModel model = load_quantized_model(arch, source);
   ExportedModel m{id, out + "/" + id, {}};
   fs::create_directories(m.dir);
   for (const std::string& name : kRunFiles) {
@@ -113,8 +115,6 @@ ExportedModel export_one(const std::string& run_dir, const std::string& id, cons
     write_file_atomically(m.dir + "/" + name, read_file_text(source + "/" + name));
     m.files.push_back(name);
   }
-  const Architecture arch = load_architecture(source + "/arch.json");
-  const QuantizedModel model = load_quantized_model(arch, source);
   const std::string description = describe(arch, id, run_dir, record);
   for (ExportFormat format : request.formats) {
     switch (format) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -205,7 +206,9 @@ void SearchController::observe_in_order() {
 void SearchController::checkpoint_and_submit() {
   Checkpoint cp;
   cp.config_hash = config_hash(m_config.source);
-  cp.config_path = m_config.path;
+  // Absolute, so that `nas-run resume` and `nas-run export` resolve the config's relative
+  // data and space paths from any working directory.
+  cp.config_path = m_config.path.empty() ? "" : std::filesystem::absolute(m_config.path).lexically_normal().string();
   cp.proposed = m_proposed;
   cp.observed = m_observed;
   cp.phase = m_phase;

@@ -110,7 +110,7 @@ QuantizedModel load_quantized_model(const Architecture& arch, const std::string&
   const std::string path = dir + "/" + kInt8ModelFile;
   const std::string blob_path = dir + "/" + kInt8BlobFile;
   if (!std::filesystem::exists(path))
-    throw UserError(path + ": missing: this model has no saved int8 model (runs before hwnas 0.7 saved none; rerun it)");
+    throw UserError(path + ": missing: no int8 model was saved for this network (runs made before the exporters existed saved none; rerun the search)");
   const nlohmann::json doc = read_json_file(path);
   JsonReader r(doc, path);
   require(r.get_string("format") == kFormat, r, "format", std::string("expected \"") + kFormat + "\"");
