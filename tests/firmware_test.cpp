@@ -39,6 +39,12 @@ int model_invoke(const int8_t *input, int8_t *output) {
 }
 )";
 
+int64_t total_macs(const Architecture& arch) {
+  int64_t macs = 0;
+  for (const DeployOp& op : DeployGraph(arch).ops()) macs += op.macs;
+  return macs;
+}
+
 CostReport hwnas_c_cost(const Architecture& arch, const char* mcu) {
   return cost_report(arch, CostTarget::make(*McuDatabase::builtin().find(mcu), *RuntimeProfiles::builtin().find("hwnas-c")));
 }
@@ -110,18 +116,22 @@ void check_network_on_boards(const Architecture& arch, const DatasetSplits& data
 
 // The profiling build under QEMU: the DWT counter reads 0 there, so the plugin's
 // per-layer instruction counts stand in for cycles; `nas-run calibrate` must take the table.
-void check_profiling_build(const Architecture& arch, const DatasetSplits& data) {
+void check_profiling_build(const Architecture& arch, const DatasetSplits& data, const EmulatedBoard& board) {
+  CAPTURE(arch.name());
+  CAPTURE(board.core);
   Network net(arch, 1, 3);
   const QuantizedModel model = quantize(arch, random_weights(net, 4), data.train);
   const CostReport cost = hwnas_c_cost(arch, "nRF52840");
   TempDir dir("firmware_profile");
   write_source_files(dir.path().string(), export_c(model, cost.plan, "profiling test", op_layer_names(arch, model)));
   save_architecture(arch, dir.file("arch.json"));
-  const EmulatedBoard& m4 = emulated_boards().front();
-  build_firmware(dir.path().string(), m4, "profile_main.c", {dir.file("model.c"), dir.file("hwnas_kernels.c")},
-                 "-DHWNAS_PROFILE -DHWNAS_PROFILE_MCU='\"nRF52840\"'");
+  // A Cortex-M0+ has no DWT: the profiling build then reads a counter of the user's; 0 here.
+  const bool m0 = board.core == "cortex-m0plus";
+  build_firmware(dir.path().string(), board, "profile_main.c", {dir.file("model.c"), dir.file("hwnas_kernels.c")},
+                 std::string("-DHWNAS_PROFILE -DHWNAS_PROFILE_MCU='\"nRF52840\"'") +
+                     (m0 ? " '-DHWNAS_CYCLE_COUNTER()=0u'" : ""));
   const std::string plugin = build_layer_insns_plugin(dir.path().string());
-  const std::string console = run_firmware(dir.path().string(), m4, "-plugin '" + plugin + ",out=" + dir.file("insns.txt") + "'");
+  const std::string console = run_firmware(dir.path().string(), board, "-plugin '" + plugin + ",out=" + dir.file("insns.txt") + "'");
   // The firmware's table: a header and one row per layer, named by the layer's first IR layer.
   const size_t layers = cost.plan.schedule.size();
   std::istringstream table(console.substr(console.find("row_id")));
@@ -153,9 +163,11 @@ void check_profiling_build(const Architecture& arch, const DatasetSplits& data) 
     csv += row + "\n";
     MESSAGE(arch.name() << " layer " << i << " (" << op_layer_names(arch, model)[size_t(cost.plan.schedule[i])]
                         << ", " << std::string(deploy_kind_name(model.ops[size_t(cost.plan.schedule[i])].deploy.kind))
-                        << "): " << count / 2 << " instructions on a Cortex-M4");
+                        << "): " << count / 2 << " instructions on a " << board.core);
   }
-  MESSAGE(arch.name() << ": " << total_layers << " instructions per inference on a Cortex-M4");
+  MESSAGE(arch.name() << ": " << total_layers << " instructions per inference on a " << board.core << " ("
+                      << double(total_layers) / double(DeployGraph(arch).ops().empty() ? 1 : total_macs(arch))
+                      << " per MAC)");
   write_text(dir.file("profile.csv"), csv);
   const CommandResult calibrate = run_nas_run("calibrate '" + dir.file("profile.csv") + "' --mcu nRF52840 --profile hwnas-c --out '" +
                                               dir.file("calibration.json") + "'");
@@ -168,7 +180,10 @@ void check_profiling_build(const Architecture& arch, const DatasetSplits& data) 
 TEST_SUITE("firmware") {
   TEST_CASE("the profiling build prints a per-layer table nas-run calibrate reads; QEMU counts each layer's instructions") {
     const DatasetSplits data = load_dataset(fashion_mnist_config(200, 10), 1);
-    check_profiling_build(load_architecture(source_path("bench/networks/ds_cnn_small.json")), data);
+    for (const char* file : {"tests/firmware/plain_cnn_m0.json", "bench/networks/ds_cnn_small.json",
+                             "bench/networks/mobilenet_v2_small.json"})
+      for (const EmulatedBoard& board : emulated_boards())
+        if (board.core != "cortex-m7") check_profiling_build(load_architecture(source_path(file)), data, board);
   }
 
   TEST_CASE("generated C runs bit-exact on emulated Cortex-M4, M7 and M0+, in the flash and RAM predicted") {

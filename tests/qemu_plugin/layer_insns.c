@@ -33,6 +33,9 @@ static const char *out_path;
 static void on_marker(unsigned int vcpu, void *userdata) {
   const int layer = (int)(intptr_t)userdata;
   (void)vcpu;
+  /* A translation block can start inside a marker (Thumb-1 code splits them): the same
+   * marker again is not a new layer. */
+  if (layer == current) return;
   if (current != END_MARKER) layer_counts[current] += total - current_start;
   current = layer;
   current_start = total;
