@@ -145,7 +145,7 @@ void export_pareto_set(const RunDirectory& dir) {
     ExportRequest request;
     request.run_dir = dir.path();
     const auto exported = export_models(request);
-    spdlog::info("exported the Pareto set ({} model(s)) to {}/export (C code, cost reports; see docs/deploy.md)",
+    spdlog::info("exported the Pareto set ({} model(s)) to {}/export (C code, ONNX, cost reports; see docs/deploy.md)",
                  exported.size(), dir.path());
   } catch (const std::exception& e) {
     spdlog::error("exporting the Pareto set failed: {} (the run's results are intact; retry with nas-run export {})",
