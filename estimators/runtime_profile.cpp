@@ -80,15 +80,11 @@ void read_flash(JsonReader r, RuntimeProfile& p) {
     std::vector<std::string> kinds;
     for (int i = 0; i < kDeployKindCount; ++i) kinds.push_back(deploy_kind_name(DeployKind(i)));
     JsonReader same = r.child("kernel_code_same_as");
-    for (int i = 0; i < kDeployKindCount; ++i) {
-      const std::string name = deploy_kind_name(DeployKind(i));
-      if (!same.has(name)) {
-        same.take(name);
-        continue;
+    for (int i = 0; i < kDeployKindCount; ++i)
+      if (same.has(kinds[size_t(i)])) {
+        const std::string owner = same.get_enum(kinds[size_t(i)], kinds);
+        p.kernel_code_same_as[size_t(i)] = int(std::find(kinds.begin(), kinds.end(), owner) - kinds.begin());
       }
-      const std::string owner = same.get_enum(name, kinds);
-      p.kernel_code_same_as[size_t(i)] = int(std::find(kinds.begin(), kinds.end(), owner) - kinds.begin());
-    }
     same.finish();
   }
   p.model_fixed_bytes = r.get_int("model_fixed_bytes", 0, kMaxBytes);

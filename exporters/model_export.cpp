@@ -79,11 +79,15 @@ std::vector<CostTarget> c_targets(const RunConfig& config) {
 std::vector<std::string> export_c_files(const Architecture& arch, const QuantizedModel& model,
                                         const std::vector<CostTarget>& targets, const std::string& description,
                                         const std::string& dir) {
-  // The arena layout does not depend on the board: every target's plan is the same.
-  const CostReport first = cost_report(arch, targets.front());
-  std::vector<SourceFile> files = export_c(model, first.plan, description, op_layer_names(arch, model));
+  // Each target's report is computed once (the order search can be costly); the arena
+  // layout does not depend on the board, so the first target's plan serves every one.
+  std::vector<CostReport> costs;
   nlohmann::json reports = nlohmann::json::array();
-  for (const CostTarget& t : targets) reports.push_back(cost_report_json(cost_report(arch, t), t));
+  for (const CostTarget& t : targets) {
+    costs.push_back(cost_report(arch, t));
+    reports.push_back(cost_report_json(costs.back(), t));
+  }
+  std::vector<SourceFile> files = export_c(model, costs.front().plan, description, op_layer_names(arch, model));
   files.push_back({"cost_report.json", nlohmann::json{{"targets", reports}}.dump(2) + "\n"});
   write_source_files(dir, files);
   std::vector<std::string> names;

@@ -166,7 +166,7 @@ void check_profiling_build(const Architecture& arch, const DatasetSplits& data, 
                         << "): " << count / 2 << " instructions on a " << board.core);
   }
   MESSAGE(arch.name() << ": " << total_layers << " instructions per inference on a " << board.core << " ("
-                      << double(total_layers) / double(DeployGraph(arch).ops().empty() ? 1 : total_macs(arch))
+                      << double(total_layers) / double(total_macs(arch))
                       << " per MAC)");
   write_text(dir.file("profile.csv"), csv);
   const CommandResult calibrate = run_nas_run("calibrate '" + dir.file("profile.csv") + "' --mcu nRF52840 --profile hwnas-c --out '" +
