@@ -12,38 +12,78 @@ namespace hwnas {
 
 namespace {
 
-// y[p, c] = x[p, c] * a[c] + b[c] for `pixels` pixels of `channels` channels.
-void affine(const float* __restrict x, const float* __restrict a, const float* __restrict b,
-            float* __restrict y, int64_t pixels, int channels) {
-  for (int64_t p = 0; p < pixels; ++p, x += channels, y += channels)
-    for (int c = 0; c < channels; ++c) y[c] = x[c] * a[c] + b[c];
+// Pixels whose terms are summed in float (vectorised) before they are added to the
+// double accumulators: few enough that the float sums lose nothing that matters.
+constexpr int64_t kFloatSumPixels = 8;
+
+// x * a + b, computed the same way wherever it is needed: the fused backward recomputes
+// the forward's pre-activation to find where the activation passed the gradient.
+inline float affine_value(float x, float a, float b) {
+#ifdef __FMA__
+  return std::fma(x, a, b);
+#else
+  return x * a + b;
+#endif
 }
 
-// dx[p, c] (= or +=) dy[p, c] * a[c] + (x[p, c] - m[c]) * b[c] + k[c]. Centring x
-// first keeps the b-term exact when |mean| >> std.
-template <bool kAssign>
-void affine2(const float* __restrict dy, const float* __restrict x, const float* __restrict a,
-             const float* __restrict b, const float* __restrict m, const float* __restrict k,
-             float* __restrict dx, int64_t pixels, int channels) {
+// y[p, c] = clamp(x[p, c] * a[c] + b[c], lo, hi) for `pixels` pixels of `channels`
+// channels (no clamp unless kClamp).
+template <bool kClamp>
+void affine(const float* __restrict x, const float* __restrict a, const float* __restrict b,
+            float* __restrict y, int64_t pixels, int channels, float lo, float hi) {
+  for (int64_t p = 0; p < pixels; ++p, x += channels, y += channels)
+    for (int c = 0; c < channels; ++c) {
+      const float v = affine_value(x[c], a[c], b[c]);
+      y[c] = kClamp ? std::min(std::max(v, lo), hi) : v;
+    }
+}
+
+// dL/d(batch norm output): dy, or with a fused clamp dy where lo < x * a + b < hi, else 0.
+template <bool kClamp>
+inline float passed_grad(float dy, float x, float a, float b, float lo, float hi) {
+  if constexpr (!kClamp) return dy;
+  const float z = affine_value(x, a, b);
+  return z > lo && z < hi ? dy : 0.0f;
+}
+
+// s1[c] = sum over pixels of u, s2[c] = sum of v, with terms(p, f1, f2) adding pixel p's
+// u and v to the float partials f1, f2 (scratch of `channels` floats each). NOTE: double
+// accumulators: gradient checks perturb one input by a small eps and need the mean to
+// move by eps / n, which float sums over a whole chunk round away.
+template <typename Terms>
+void pixel_sums(int64_t pixels, int channels, double* __restrict s1, double* __restrict s2,
+                float* __restrict f1, float* __restrict f2, Terms&& terms) {
+  std::fill(s1, s1 + channels, 0.0);
+  std::fill(s2, s2 + channels, 0.0);
+  for (int64_t p0 = 0; p0 < pixels; p0 += kFloatSumPixels) {
+    std::fill(f1, f1 + channels, 0.0f);
+    std::fill(f2, f2 + channels, 0.0f);
+    const int64_t p1 = std::min(pixels, p0 + kFloatSumPixels);
+    for (int64_t p = p0; p < p1; ++p) terms(p, f1, f2);
+    for (int c = 0; c < channels; ++c) {
+      s1[c] += double(f1[c]);
+      s2[c] += double(f2[c]);
+    }
+  }
+}
+
+// dx[p, c] (= or +=) g * a[c] + (x[p, c] - m[c]) * b[c] + k[c] with g the gradient the
+// batch norm output receives (passed_grad). Centring x first keeps the b-term exact when
+// |mean| >> std.
+template <bool kAssign, bool kClamp>
+void input_grad(const float* __restrict dy, const float* __restrict x, const float* __restrict a,
+                const float* __restrict b, const float* __restrict m, const float* __restrict k,
+                const float* __restrict scale, const float* __restrict shift, float lo, float hi,
+                float* __restrict dx, int64_t pixels, int channels) {
   for (int64_t p = 0; p < pixels; ++p, dy += channels, x += channels, dx += channels)
     for (int c = 0; c < channels; ++c) {
-      const float v = dy[c] * a[c] + (x[c] - m[c]) * b[c] + k[c];
+      const float g = passed_grad<kClamp>(dy[c], x[c], scale[c], shift[c], lo, hi);
+      const float v = g * a[c] + (x[c] - m[c]) * b[c] + k[c];
       if constexpr (kAssign)
         dx[c] = v;
       else
         dx[c] += v;
     }
-}
-
-// s1[c] = sum over pixels of u, s2[c] = sum of v, with terms(p, s1, s2) adding pixel p's
-// u and v. NOTE: double accumulators: gradient checks perturb one input by a small eps
-// and need the mean to move by eps / n, which float partial sums round away.
-template <typename Terms>
-void pixel_sums(int64_t pixels, int channels, double* __restrict s1, double* __restrict s2,
-                Terms&& terms) {
-  std::fill(s1, s1 + channels, 0.0);
-  std::fill(s2, s2 + channels, 0.0);
-  for (int64_t p = 0; p < pixels; ++p) terms(p, s1, s2);
 }
 
 }  // namespace
@@ -70,6 +110,13 @@ void BatchNormKernel::reserve(int /*max_batch*/, int max_chunks) {
   m_partials.setZero(max_chunks, 2 * m_channels);
 }
 
+bool BatchNormKernel::fuse_clamp(float lo, float hi) {
+  m_clamped = true;
+  m_lo = lo;
+  m_hi = hi;
+  return true;
+}
+
 // Partials row: the chunk's mean, then its sum of squared deviations from that mean.
 void BatchNormKernel::accumulate_moments(const ConstTensorMap& x, const Chunk& c) {
   const int ch = m_channels;
@@ -81,39 +128,47 @@ void BatchNormKernel::accumulate_moments(const ConstTensorMap& x, const Chunk& c
   // Shifting by the chunk's first pixel keeps the sum of squares small when
   // |mean| >> std (the shift is close to the mean), so M2 = sum(d^2) - sum(d)^2 / n
   // does not cancel.
-  float* __restrict shift = c.scratch->small.floats(size_t(ch));
+  float* scratch = c.scratch->small.floats(size_t(3 * ch));
+  float* __restrict shift = scratch;
   std::copy(xs, xs + ch, shift);
-  pixel_sums(pixels, ch, mean, m2, [&](int64_t p, double* __restrict a1, double* __restrict a2) {
-    const float* __restrict xp = xs + p * ch;
-    for (int j = 0; j < ch; ++j) {
-      const double d = double(xp[j]) - double(shift[j]);
-      a1[j] += d;
-      a2[j] += d * d;
-    }
-  });
+  pixel_sums(pixels, ch, mean, m2, scratch + ch, scratch + 2 * ch,
+             [&](int64_t p, float* __restrict a1, float* __restrict a2) {
+               const float* __restrict xp = xs + p * ch;
+               for (int j = 0; j < ch; ++j) {
+                 const float d = xp[j] - shift[j];
+                 a1[j] += d;
+                 a2[j] += d * d;
+               }
+             });
   const double n = double(pixels);
   for (int j = 0; j < ch; ++j) {
     const double s = mean[j];
-    mean[j] = shift[j] + s / n;
+    mean[j] = double(shift[j]) + s / n;
     m2[j] = std::max(0.0, m2[j] - s * s / n);
   }
 }
 
 void BatchNormKernel::forward(const LayerTensors& t, const Chunk& chunk, Mode mode, int phase) {
   const ConstTensorMap x = chunk_pixels(*t.inputs[0], chunk, m_channels);
-  float* y = chunk_pixels(*t.output, chunk, m_channels).data();
+  if (mode == Mode::kTraining && phase == 0) {
+    accumulate_moments(x, chunk);
+    return;
+  }
+  const float *a = m_scale.data(), *b = m_shift.data();
   if (mode == Mode::kInference) {
     float* factors = chunk.scratch->small.floats(size_t(2 * m_channels));
     for (int c = 0; c < m_channels; ++c) {
       factors[c] = m_gamma[c] / std::sqrt(m_moving_variance[c] + float(m_epsilon));
       factors[m_channels + c] = m_beta[c] - m_moving_mean[c] * factors[c];
     }
-    affine(x.data(), factors, factors + m_channels, y, x.rows(), m_channels);
-  } else if (phase == 0) {
-    accumulate_moments(x, chunk);
-  } else {
-    affine(x.data(), m_scale.data(), m_shift.data(), y, x.rows(), m_channels);
+    a = factors;
+    b = factors + m_channels;
   }
+  float* y = chunk_pixels(*t.output, chunk, m_channels).data();
+  if (m_clamped)
+    affine<true>(x.data(), a, b, y, x.rows(), m_channels, m_lo, m_hi);
+  else
+    affine<false>(x.data(), a, b, y, x.rows(), m_channels, m_lo, m_hi);
 }
 
 double BatchNormKernel::count(int num_chunks) const {
@@ -157,6 +212,7 @@ void BatchNormKernel::update_moving_averages(const Eigen::RowVectorXd& var) {
   moving_var = keep * moving_var + (1.0f - keep) * var.cast<float>().array();
 }
 
+template <bool kClamp>
 void BatchNormKernel::accumulate_grad_sums(const ConstTensorMap& x, const ConstTensorMap& dy,
                                            const Chunk& c) {
   const int ch = m_channels;
@@ -165,14 +221,19 @@ void BatchNormKernel::accumulate_grad_sums(const ConstTensorMap& x, const ConstT
   const float* xs = x.data();
   const float* dys = dy.data();
   const float* __restrict mean = m_mean.data();
-  // sum(dY * (x - mean)), scaled by inv_std once at the end.
-  pixel_sums(x.rows(), ch, sum_dy, sum_dy_xhat,
-             [&](int64_t p, double* __restrict a1, double* __restrict a2) {
+  const float* __restrict scale = m_scale.data();
+  const float* __restrict shift = m_shift.data();
+  const float lo = m_lo, hi = m_hi;
+  float* scratch = c.scratch->small.floats(size_t(2 * ch));
+  // sum(g * (x - mean)), scaled by inv_std once at the end.
+  pixel_sums(x.rows(), ch, sum_dy, sum_dy_xhat, scratch, scratch + ch,
+             [&](int64_t p, float* __restrict a1, float* __restrict a2) {
                const float* __restrict xp = xs + p * ch;
                const float* __restrict gp = dys + p * ch;
                for (int j = 0; j < ch; ++j) {
-                 a1[j] += double(gp[j]);
-                 a2[j] += double(gp[j]) * (double(xp[j]) - double(mean[j]));
+                 const float g = passed_grad<kClamp>(gp[j], xp[j], scale[j], shift[j], lo, hi);
+                 a1[j] += g;
+                 a2[j] += g * (xp[j] - mean[j]);
                }
              });
   for (int j = 0; j < ch; ++j) sum_dy_xhat[j] *= double(m_inv_std[j]);
@@ -187,17 +248,27 @@ void BatchNormKernel::backward(const LayerTensors& t, const Chunk& chunk, int ph
   const ConstTensorMap x = chunk_pixels(*t.inputs[0], chunk, m_channels);
   const ConstTensorMap dy = chunk_pixels(*t.output_grad, chunk, m_channels);
   if (phase == 0) {
-    accumulate_grad_sums(x, dy, chunk);
+    if (m_clamped)
+      accumulate_grad_sums<true>(x, dy, chunk);
+    else
+      accumulate_grad_sums<false>(x, dy, chunk);
     return;
   }
   if (!t.input_grads[0]) return;
   float* dx = chunk_pixels(*t.input_grads[0], chunk, m_channels).data();
   const float *a = m_dx_dy.data(), *b = m_dx_x.data(), *k = m_dx_bias.data();
-  const float* m = m_mean.data();
-  if (t.overwrite_grads[0])
-    affine2<true>(dy.data(), x.data(), a, b, m, k, dx, x.rows(), m_channels);
+  const float *m = m_mean.data(), *scale = m_scale.data(), *shift = m_shift.data();
+  const int64_t n = x.rows();
+  const int ch = m_channels;
+  const bool assign = t.overwrite_grads[0];
+  if (assign && m_clamped)
+    input_grad<true, true>(dy.data(), x.data(), a, b, m, k, scale, shift, m_lo, m_hi, dx, n, ch);
+  else if (assign)
+    input_grad<true, false>(dy.data(), x.data(), a, b, m, k, scale, shift, m_lo, m_hi, dx, n, ch);
+  else if (m_clamped)
+    input_grad<false, true>(dy.data(), x.data(), a, b, m, k, scale, shift, m_lo, m_hi, dx, n, ch);
   else
-    affine2<false>(dy.data(), x.data(), a, b, m, k, dx, x.rows(), m_channels);
+    input_grad<false, false>(dy.data(), x.data(), a, b, m, k, scale, shift, m_lo, m_hi, dx, n, ch);
 }
 
 // scale * (dY - mean(dY) - xhat * mean(dY xhat)) with xhat = (x - mean) * inv_std is

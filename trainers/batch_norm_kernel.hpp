@@ -27,6 +27,13 @@ namespace hwnas {
 /// do not depend on the number of threads.
 /// Inference mode is one phase with the moving statistics.
 ///
+/// fuse_clamp() folds a following ReLU / ReLU6 into the kernel (Network does this when
+/// the activation alone reads the batch norm's output): forward then writes the
+/// activation's output, and backward receives the activation's output gradient and
+/// finds where the clamp passed it by recomputing x * scale + shift. That saves the
+/// batch norm's output tensor and, per step, five of the thirteen passes over
+/// activation-sized memory that the two kernels make apart.
+///
 /// The moving averages use momentum 0.99 with zero-debiasing (as Adam's moment
 /// estimates, Kingma & Ba 2015): after t updates they hold sum_i 0.99^(t-i) * b_i /
 /// sum_i 0.99^(t-i) over the batch values b_i, i.e. k = 0.99 (1 - 0.99^(t-1)) /
@@ -39,6 +46,8 @@ class BatchNormKernel final : public OpKernel {
   static constexpr double kMomentum = 0.99;
 
   BatchNormKernel(const Layer& layer, const TensorShape& input);
+
+  bool fuse_clamp(float lo, float hi) override;
 
   std::vector<ParamSpec> param_specs() const override;
   void bind(float* params, float* state) override;
@@ -56,6 +65,7 @@ class BatchNormKernel final : public OpKernel {
   using PartialMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
   void accumulate_moments(const ConstTensorMap& x, const Chunk& c);
+  template <bool kClamp>
   void accumulate_grad_sums(const ConstTensorMap& x, const ConstTensorMap& dy, const Chunk& c);
   void update_moving_averages(const Eigen::RowVectorXd& var);
   double count(int num_chunks) const;
@@ -74,6 +84,8 @@ class BatchNormKernel final : public OpKernel {
   RowArray m_shift;                     ///< (C) beta - mean * scale
   RowArray m_dx_dy, m_dx_x, m_dx_bias;  ///< (C): dX = dx_dy dY + dx_x (x - mean) + dx_bias
   int64_t m_updates = 0;                ///< moving-average updates so far
+  bool m_clamped = false;               ///< fuse_clamp() was called
+  float m_lo = 0.0f, m_hi = 0.0f;       ///< the fused clamp's bounds
 };
 
 std::unique_ptr<OpKernel> make_batch_norm_kernel(const Layer& layer,

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <limits>
 
 #include "trainers/kernel_registry.hpp"
 #include "trainers/weight_init.hpp"
@@ -28,6 +29,7 @@ Network::Network(const Architecture& arch, int max_batch, uint64_t seed,
   m_fused_softmax = m_arch.layer(last).op == OpKind::kSoftmax;
   m_logits_layer = m_fused_softmax ? m_arch.input_indices(last)[0] : int(last);
   build_kernels(seed);
+  fuse_activations();
   allocate_tensors();
   bind_tensors();
   mark_first_writers();
@@ -68,6 +70,35 @@ void Network::build_kernels(uint64_t seed) {
   bind_parameters(m_params.data());
 }
 
+// A ReLU / ReLU6 whose only input is read by nothing else is folded into the kernel
+// that produces that input, if the kernel can take it.
+void Network::fuse_activations() {
+  const int n = int(m_arch.size());
+  m_writes_output_of.resize(size_t(n));
+  for (int i = 0; i < n; ++i) m_writes_output_of[size_t(i)] = i;
+  m_fused_away.assign(size_t(n), 0);
+  if (!m_options.fuse_activations) return;
+  std::vector<int> readers(size_t(n), 0);
+  for (int i = 0; i < n; ++i)
+    for (int p : m_arch.input_indices(size_t(i)))
+      if (p != Architecture::kNetworkInput) ++readers[size_t(p)];
+  for (int j = 0; j < n; ++j) {
+    const OpKind op = m_arch.layer(size_t(j)).op;
+    if (op != OpKind::kReLU && op != OpKind::kReLU6) continue;
+    const int i = m_arch.input_indices(size_t(j))[0];
+    if (i == Architecture::kNetworkInput || readers[size_t(i)] != 1 || i == m_logits_layer)
+      continue;
+    const float hi = op == OpKind::kReLU6 ? 6.0f : std::numeric_limits<float>::infinity();
+    if (!m_kernels[size_t(i)]->fuse_clamp(0.0f, hi)) continue;
+    m_writes_output_of[size_t(i)] = j;
+    m_fused_away[size_t(j)] = 1;
+  }
+}
+
+int Network::fused_activations() const {
+  return int(std::count(m_fused_away.begin(), m_fused_away.end(), 1));
+}
+
 // Points every kernel at its slice of `params` (m_params or the hooks' copy) and of m_state.
 void Network::bind_parameters(float* params) {
   for (size_t i = 0; i < m_arch.size(); ++i)
@@ -105,6 +136,7 @@ void Network::allocate_tensors() {
   m_outputs.resize(n);
   m_output_grads.resize(n);
   for (size_t i = 0; i < n; ++i) {
+    if (m_writes_output_of[i] != int(i)) continue;  // writes its fused activation's tensors
     const int64_t elements = m_arch.layer(i).output_shape.elements();
     m_outputs[i].setZero(m_max_batch, elements);
     if (m_needs_grad[i] || int(i) == m_logits_layer)
@@ -127,8 +159,9 @@ void Network::bind_tensors() {
                               : from_input ? &m_input_grad
                                            : &m_output_grads[size_t(p)]);
     }
-    t.output = &m_outputs[i];
-    t.output_grad = m_output_grads[i].size() ? &m_output_grads[i] : nullptr;
+    const size_t o = size_t(m_writes_output_of[i]);
+    t.output = &m_outputs[o];
+    t.output_grad = m_output_grads[o].size() ? &m_output_grads[o] : nullptr;
   }
 }
 
@@ -144,6 +177,7 @@ void Network::mark_first_writers() {
     const auto& ins = m_arch.input_indices(i);
     LayerTensors& t = m_tensors[i];
     t.overwrite_grads.assign(ins.size(), 0);
+    if (m_fused_away[i]) continue;  // its input's kernel runs it and writes no gradient
     for (size_t s = 0; s < ins.size(); ++s) {
       if (!t.input_grads[s] || seen[size_t(ins[s] + 1)]) continue;
       seen[size_t(ins[s] + 1)] = 1;
@@ -157,6 +191,7 @@ std::vector<Network::Segment> Network::build_plan(bool backward, Mode mode) cons
   const int n = int(m_arch.size());
   for (int k = 0; k < n; ++k) {
     const int i = backward ? n - 1 - k : k;
+    if (m_fused_away[size_t(i)]) continue;
     if (backward && (!m_needs_grad[size_t(i)] || (m_fused_softmax && i == n - 1))) continue;
     const OpKernel& kernel = *m_kernels[size_t(i)];
     const int phases = backward ? kernel.backward_phases() : kernel.forward_phases(mode);
@@ -187,14 +222,15 @@ Chunk Network::make_chunk(int index, Scratch* scratch) const {
 void Network::run_step(const Step& step, const Chunk& chunk, bool backward, Mode mode) {
   const size_t i = size_t(step.layer);
   const LayerTensors& t = m_tensors[i];
+  const int written = m_writes_output_of[i];  // the layer whose output this step writes
   if (!backward) {
     m_kernels[i]->forward(t, chunk, mode, step.phase);
     if (m_hooks && step.phase + 1 == m_kernels[i]->forward_phases(mode))
-      m_hooks->after_forward(step.layer, chunk, mode, m_outputs[i]);
+      m_hooks->after_forward(written, chunk, mode, m_outputs[size_t(written)]);
     return;
   }
-  if (m_hooks && step.phase == 0 && m_output_grads[i].size() > 0)
-    m_hooks->before_backward(step.layer, chunk, m_output_grads[i]);
+  if (m_hooks && step.phase == 0 && m_output_grads[size_t(written)].size() > 0)
+    m_hooks->before_backward(written, chunk, m_output_grads[size_t(written)]);
   if (step.phase == 0)
     for (size_t s = 0; s < t.input_grads.size(); ++s)
       if (m_clears_grad[i][s]) chunk_array(*t.input_grads[s], chunk).setZero();

@@ -23,6 +23,10 @@ struct NetworkOptions {
   int chunk_rows = 16;
   /// Also compute dL/d(network input) (for gradient checks); off for training.
   bool input_gradient = false;
+  /// Fold each ReLU / ReLU6 into the kernel before it where that kernel can take it
+  /// (batch norm) and nothing else reads that kernel's output. Same results up to float
+  /// rounding order; fewer passes over memory. Off: every layer runs its own kernel.
+  bool fuse_activations = true;
 };
 
 /// One named parameter or state tensor of a layer: a slice of parameters() (trainable)
@@ -41,7 +45,9 @@ struct ParamBlock {
 /// Network runs exactly as if they did not exist, at the cost of one pointer test per step.
 /// NOTE: after_forward and before_backward are called concurrently for different chunks
 /// of a batch; they may only write the chunk's rows (and data of their own indexed by
-/// the chunk). begin_forward runs on the calling thread.
+/// the chunk). begin_forward runs on the calling thread. A layer whose activation was
+/// fused into it (NetworkOptions::fuse_activations) has no output of its own: the hooks
+/// see the activation's output, under the activation's layer index.
 class NetworkHooks {
  public:
   virtual ~NetworkHooks() = default;
@@ -114,6 +120,8 @@ class Network {
   const Eigen::VectorXf& state() const { return m_state; }
   const std::vector<ParamBlock>& blocks() const { return m_blocks; }
   const OpKernel& kernel(size_t layer) const { return *m_kernels[layer]; }
+  /// Activation layers folded into the kernel before them (NetworkOptions::fuse_activations).
+  int fused_activations() const;
 
   /// Installs `hooks` (not owned, must outlive their use; nullptr removes them). While
   /// hooks are installed the kernels read a separate copy of the parameters that
@@ -132,6 +140,7 @@ class Network {
   };
 
   void build_kernels(uint64_t seed);
+  void fuse_activations();
   void bind_parameters(float* params);
   void allocate_tensors();
   void bind_tensors();
@@ -154,6 +163,10 @@ class Network {
   std::vector<int64_t> m_param_offset;  ///< per layer, into m_params
   std::vector<int64_t> m_state_offset;  ///< per layer, into m_state; -1: no state
   std::vector<char> m_needs_grad;       ///< per layer: dL/d output is needed
+  /// Per layer: the layer whose output (and output gradient) its kernel writes: itself,
+  /// or the activation fused into it.
+  std::vector<int> m_writes_output_of;
+  std::vector<char> m_fused_away;  ///< per layer: an activation run by its input's kernel
   /// Per layer and input: zero the gradient's chunk rows before the backward step.
   std::vector<std::vector<char>> m_clears_grad;
 

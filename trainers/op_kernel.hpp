@@ -70,6 +70,14 @@ class OpKernel {
     (void)params;
     (void)state;
   }
+  /// Folds a following activation y = clamp(x, lo, hi) into this kernel if it can: its
+  /// output is then the activation's output and its output gradient the activation's
+  /// (the Network checks that the activation alone reads this output). Called before
+  /// reserve(). Default: cannot.
+  virtual bool fuse_clamp(float lo, float hi) {
+    (void)lo, (void)hi;
+    return false;
+  }
   /// Called once before any pass, with the largest batch and chunk count to expect.
   virtual void reserve(int max_batch, int max_chunks) {
     (void)max_batch;
