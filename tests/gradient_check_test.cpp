@@ -439,7 +439,11 @@ TEST_SUITE("gradient_check") {
                                  conv("pw", "mp", 4, 1, 1, Padding::kSame),
                                  make_test_layer("sum", OpKind::kAdd, {"dw", "pw"}),
                                  make_test_layer("cat", OpKind::kConcat, {"sum", "mp"})};
-    check_gradients(Architecture("dag", {6, 6, 2}, layers));
+    // eps 3e-2: with 1e-2 the float noise of L(x +- eps) alone gave relative errors of
+    // 0.009 to 0.018 on the input gradient, depending on the GEMMs' summation order.
+    CheckSpec spec;
+    spec.eps = 3e-2;
+    check_gradients(Architecture("dag", {6, 6, 2}, layers), spec);
   }
 }
 

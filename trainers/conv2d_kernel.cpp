@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "trainers/im2col.hpp"
+#include "trainers/small_gemm.hpp"
 
 namespace hwnas {
 
@@ -52,33 +53,24 @@ ConstTensorMap Conv2DKernel::columns(const Tensor& x, int row0, int samples,
 
 void Conv2DKernel::forward(const LayerTensors& t, const Chunk& chunk, Mode /*mode*/,
                            int /*phase*/) {
-  const ConstTensorMap w(m_kernel, m_patch, m_filters);
   const int end = chunk.row0 + chunk.rows;
   for (int row0 = chunk.row0; row0 < end; row0 += m_block_samples) {
     const int samples = std::min(m_block_samples, end - row0);
-    TensorMap y(row_ptr(*t.output, row0), int64_t(samples) * m_geometry.out_pixels(), m_filters);
-    // Starting from the bias saves the product's own zero fill and a pass over y.
-    if (m_use_bias) {
-      y.rowwise() = Eigen::Map<const Eigen::RowVectorXf>(m_bias, m_filters);
-      y.noalias() += columns(*t.inputs[0], row0, samples, *chunk.scratch) * w;
-    } else {
-      y.noalias() = columns(*t.inputs[0], row0, samples, *chunk.scratch) * w;
-    }
+    const ConstTensorMap cols = columns(*t.inputs[0], row0, samples, *chunk.scratch);
+    gemm_nn(cols.data(), m_kernel, row_ptr(*t.output, row0), cols.rows(), m_patch, m_filters,
+            m_bias, false);
   }
 }
 
 void Conv2DKernel::backward(const LayerTensors& t, const Chunk& chunk, int /*phase*/) {
   const int64_t pixels = m_geometry.out_pixels();
-  TensorMap dw(chunk.param_grads, m_patch, m_filters);
   const int end = chunk.row0 + chunk.rows;
   for (int row0 = chunk.row0; row0 < end; row0 += m_block_samples) {
     const int samples = std::min(m_block_samples, end - row0);
     const ConstTensorMap dy(row_ptr(*t.output_grad, row0), samples * pixels, m_filters);
     const ConstTensorMap cols = columns(*t.inputs[0], row0, samples, *chunk.scratch);
-    if (row0 == chunk.row0)
-      dw.noalias() = cols.transpose() * dy;
-    else
-      dw.noalias() += cols.transpose() * dy;
+    gemm_tn(cols.data(), dy.data(), chunk.param_grads, cols.rows(), m_patch, m_filters,
+            row0 != chunk.row0);
     if (t.input_grads[0])
       input_grad(dy, row0, samples, *t.input_grads[0], t.overwrite_grads[0], *chunk.scratch);
   }
@@ -90,18 +82,15 @@ void Conv2DKernel::backward(const LayerTensors& t, const Chunk& chunk, int /*pha
 
 void Conv2DKernel::input_grad(const ConstTensorMap& dy, int row0, int samples, Tensor& dx,
                               bool overwrite, Scratch& scratch) const {
-  const ConstTensorMap w(m_kernel, m_patch, m_filters);
+  float* wt = scratch.small.floats(size_t(m_patch) * size_t(m_filters));
+  transpose(m_kernel, m_patch, m_filters, wt);
   if (m_pointwise) {
-    TensorMap dxm(row_ptr(dx, row0), dy.rows(), m_patch);
-    if (overwrite)
-      dxm.noalias() = dy * w.transpose();
-    else
-      dxm.noalias() += dy * w.transpose();
+    gemm_nn(dy.data(), wt, row_ptr(dx, row0), dy.rows(), m_filters, m_patch, nullptr, !overwrite);
     return;
   }
   const int64_t pixels = m_geometry.out_pixels();
   float* dcols = scratch.column_grads.floats(size_t(dy.rows() * m_patch));
-  TensorMap(dcols, dy.rows(), m_patch).noalias() = dy * w.transpose();
+  gemm_nn(dy.data(), wt, dcols, dy.rows(), m_filters, m_patch, nullptr, false);
   for (int s = 0; s < samples; ++s)
     col2im_add(dcols + s * pixels * m_patch, m_geometry, row_ptr(dx, row0 + s));
 }

@@ -12,36 +12,15 @@
 #include <cstdint>
 #include <cstring>
 
+#include "trainers/simd_lanes.hpp"
+
 namespace hwnas {
 
 namespace {
 
-// W floats as one value: a GCC/Clang vector for W > 1 (so that register blocking does
-// not depend on the auto-vectoriser picking the right loop; it vectorised the tap loops
-// with gathers instead), a plain float for W = 1.
-// NOTE: only used for locals, never passed by value, so there is no ABI to mismatch.
-// Explicit specialisations: GCC drops vector_size on a size that depends on W.
-template <int W>
-struct Lanes;
-template <>
-struct Lanes<16> {
-  typedef float type __attribute__((vector_size(64)));
-};
-template <>
-struct Lanes<8> {
-  typedef float type __attribute__((vector_size(32)));
-};
-template <>
-struct Lanes<1> {
-  using type = float;
-};
-static_assert(sizeof(Lanes<16>::type) == 16 * sizeof(float));
-
 template <int W>
 inline typename Lanes<W>::type load(const float* p) {
-  typename Lanes<W>::type v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
+  return load_lanes<W>(p);
 }
 
 // Calls f.template operator()<W>(c) for channel blocks [c, c + W) covering [0, channels).
