@@ -299,6 +299,14 @@ TEST_SUITE("gradient_check") {
   TEST_CASE("depthwise_conv2d register blocks: 27 channels are blocks of 16, 8 and 1") {
     check_gradients(single("dw_c27_s2", {5, 4, 27}, depthwise("d", "input", 3, 2, Padding::kSame, 1)));
     check_gradients(single("dw_c24_k5", {6, 6, 24}, depthwise("d", "input", 5, 1, Padding::kValid, 1)));
+    // 3x3 and 5x5 run on a padded copy (depthwise_fixed_window): odd sizes, both paddings,
+    // stride 2; other kernel sizes (4x4, 1x3) take the general per-pixel loops.
+    check_gradients(single("dw_c40_k5_s2", {7, 6, 40}, depthwise("d", "input", 5, 2, Padding::kSame, 1)));
+    check_gradients(single("dw_c9_k3_valid_s2", {8, 7, 9}, depthwise("d", "input", 3, 2, Padding::kValid, 1)));
+    check_gradients(single("dw_c20_k4", {6, 5, 20}, depthwise("d", "input", 4, 1, Padding::kSame, 1)));
+    Layer wide = depthwise("d", "input", 3, 1, Padding::kSame, 1);
+    wide.kernel_h = 1;
+    check_gradients(single("dw_c17_k1x3", {4, 5, 17}, wide));
   }
   TEST_CASE("dense with and without bias") {
     check_gradients(single("dense", {1, 1, 12}, dense("d", "input", 5)));

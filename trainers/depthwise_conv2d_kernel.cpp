@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "trainers/depthwise_fixed_window.hpp"
 #include "trainers/simd_lanes.hpp"
 
 namespace hwnas {
@@ -61,7 +62,8 @@ DepthwiseConv2DKernel::DepthwiseConv2DKernel(const Layer& layer, const TensorSha
       m_multiplier(layer.depth_multiplier),
       m_out_channels(input.c * layer.depth_multiplier),
       m_use_bias(layer.use_bias),
-      m_blocked(m_multiplier == 1 && layer.kernel_h * layer.kernel_w <= kMaxTaps) {
+      m_blocked(m_multiplier == 1 && layer.kernel_h * layer.kernel_w <= kMaxTaps),
+      m_fixed_window(m_multiplier == 1 && fixed_window_supported(m_geometry)) {
   build_tap_table(m_geometry.in_h, m_geometry.kernel_h, m_geometry.stride_h, m_geometry.pad_top,
                   m_geometry.out_h, m_row_taps, m_row_begin);
   build_tap_table(m_geometry.in_w, m_geometry.kernel_w, m_geometry.stride_w, m_geometry.pad_left,
@@ -211,8 +213,16 @@ void DepthwiseConv2DKernel::backward_sample(const float* x, const float* dy, flo
 
 void DepthwiseConv2DKernel::forward(const LayerTensors& t, const Chunk& chunk, Mode /*mode*/,
                                     int /*phase*/) {
-  for (int s = chunk.row0; s < chunk.row0 + chunk.rows; ++s)
-    forward_sample(row_ptr(*t.inputs[0], s), row_ptr(*t.output, s));
+  float* padded = m_fixed_window ? chunk.scratch->columns.floats(padded_sample_floats(m_geometry))
+                                 : nullptr;
+  for (int s = chunk.row0; s < chunk.row0 + chunk.rows; ++s) {
+    if (!m_fixed_window) {
+      forward_sample(row_ptr(*t.inputs[0], s), row_ptr(*t.output, s));
+      continue;
+    }
+    pad_sample(m_geometry, row_ptr(*t.inputs[0], s), padded);
+    depthwise_forward_fixed(m_geometry, padded, m_kernel, m_bias, row_ptr(*t.output, s));
+  }
 }
 
 void DepthwiseConv2DKernel::backward(const LayerTensors& t, const Chunk& chunk, int /*phase*/) {
@@ -221,6 +231,8 @@ void DepthwiseConv2DKernel::backward(const LayerTensors& t, const Chunk& chunk, 
   float* db = m_use_bias ? dw + kernel_size : nullptr;
   std::fill(dw, dw + kernel_size + (m_use_bias ? m_out_channels : 0), 0.0f);
   Tensor* dx = t.input_grads[0];
+  float* padded = m_fixed_window ? chunk.scratch->columns.floats(padded_sample_floats(m_geometry))
+                                 : nullptr;
   for (int s = chunk.row0; s < chunk.row0 + chunk.rows; ++s) {
     const float* x = row_ptr(*t.inputs[0], s);
     const float* dy = row_ptr(*t.output_grad, s);
@@ -228,7 +240,12 @@ void DepthwiseConv2DKernel::backward(const LayerTensors& t, const Chunk& chunk, 
       backward_sample(x, dy, dw, db, dx ? row_ptr(*dx, s) : nullptr);
       continue;
     }
-    weight_grad_sample(x, dy, dw, db);
+    if (m_fixed_window) {
+      pad_sample(m_geometry, x, padded);
+      depthwise_weight_grad_fixed(m_geometry, padded, dy, dw, db);
+    } else {
+      weight_grad_sample(x, dy, dw, db);
+    }
     if (!dx) continue;
     if (t.overwrite_grads[0])
       input_grad_sample<true>(dy, row_ptr(*dx, s));

@@ -20,7 +20,9 @@ namespace hwnas {
 /// pass and dX accumulate each pixel's taps in registers: dX in gather form,
 ///   dX[ih, iw, c] = sum over (kh, oh), (kw, ow) with oh*sh - pad_top + kh = ih (likewise
 ///   for columns) of dY[oh, ow, c] * W[kh, kw, c],
-/// from per-layer tables of those pairs, so dX is assigned (no zeroing pass).
+/// from per-layer tables of those pairs, so dX is assigned (no zeroing pass). 3x3 and
+/// 5x5 kernels with M = 1 run the forward pass and dW on a zero-padded copy of each
+/// sample, with the weights or their gradients in registers (depthwise_fixed_window.hpp).
 class DepthwiseConv2DKernel final : public OpKernel {
  public:
   /// Largest KH*KW of the register-blocked path (per-pixel tap offsets live on the stack).
@@ -61,6 +63,8 @@ class DepthwiseConv2DKernel final : public OpKernel {
   int m_out_channels;  ///< C*M
   bool m_use_bias;
   bool m_blocked;  ///< register-blocked loops: M = 1 and KH*KW <= kMaxTaps
+  /// Forward and dW by depthwise_fixed_window.hpp on a padded copy (M = 1, 3x3 or 5x5).
+  bool m_fixed_window;
   const float* m_kernel = nullptr;  ///< W (KH*KW x C*M), row-major
   const float* m_bias = nullptr;    ///< b (C*M)
   /// Row taps: for input row ih, m_row_taps[m_row_begin[ih] .. m_row_begin[ih + 1]).
