@@ -24,18 +24,21 @@ double max_abs_diff(const Tensor& a, const Eigen::MatrixXd& b) {
   return (a.cast<double>() - b).cwiseAbs().maxCoeff();
 }
 
-// Shapes (m, k, n): n covers 64 + 48 + 8 + 3 columns, exact panels, narrow layers.
-const int kShapes[][3] = {{13, 7, 123}, {8, 32, 64}, {5, 64, 32}, {3, 9, 16},
-                          {1, 3, 8},    {6, 1, 1},   {17, 24, 24}, {4, 5, 200}};
+struct Shape {
+  int64_t m;
+  int k, n;
+};
+
+// n covers 64 + 48 + 8 + 3 columns, exact panels, narrow layers.
+const Shape kShapes[] = {{13, 7, 123}, {8, 32, 64}, {5, 64, 32}, {3, 9, 16},
+                         {1, 3, 8},    {6, 1, 1},   {17, 24, 24}, {4, 5, 200}};
 
 }  // namespace
 
 TEST_SUITE("small_gemm") {
   TEST_CASE("gemm_nn matches a double product with bias and accumulation") {
     std::mt19937_64 rng(3);
-    for (const auto& s : kShapes) {
-      const int64_t m = s[0];
-      const int k = s[1], n = s[2];
+    for (const auto& [m, k, n] : kShapes) {
       INFO("m ", m, " k ", k, " n ", n);
       const Tensor a = random_matrix(m, k, rng), b = random_matrix(k, n, rng);
       const Tensor bias = random_matrix(1, n, rng), start = random_matrix(m, n, rng);
@@ -52,9 +55,7 @@ TEST_SUITE("small_gemm") {
   }
   TEST_CASE("gemm_tn matches a double product, assigned and accumulated") {
     std::mt19937_64 rng(4);
-    for (const auto& s : kShapes) {
-      const int64_t m = s[0];
-      const int k = s[1], n = s[2];
+    for (const auto& [m, k, n] : kShapes) {
       INFO("m ", m, " k ", k, " n ", n);
       const Tensor a = random_matrix(m, k, rng), b = random_matrix(m, n, rng);
       const Tensor start = random_matrix(k, n, rng);
