@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 
 #include "trainers/depthwise_fixed_window.hpp"
 #include "trainers/simd_lanes.hpp"
@@ -18,20 +17,6 @@
 namespace hwnas {
 
 namespace {
-
-template <int W>
-inline typename Lanes<W>::type load(const float* p) {
-  return load_lanes<W>(p);
-}
-
-// Calls f.template operator()<W>(c) for channel blocks [c, c + W) covering [0, channels).
-template <typename F>
-void for_channel_blocks(int channels, F&& f) {
-  int c = 0;
-  for (; c + 16 <= channels; c += 16) f.template operator()<16>(c);
-  for (; c + 8 <= channels; c += 8) f.template operator()<8>(c);
-  for (; c < channels; ++c) f.template operator()<1>(c);
-}
 
 // o[c*M+m] += x[c] * w[c*M+m] over one input pixel and one tap.
 inline void tap_forward(const float* __restrict x, const float* __restrict w, float* __restrict o,
@@ -117,11 +102,11 @@ void DepthwiseConv2DKernel::forward_sample(const float* x, float* y) const {
   int64_t x_off[kMaxTaps], w_off[kMaxTaps];
   for_each_window(g, [&](int64_t pixel, int64_t in0, int kh0, int kh1, int kw0, int kw1) {
     const int n = window_offsets(in0, kh0, kh1, kw0, kw1, x_off, w_off);
-    for_channel_blocks(cm, [&]<int W>(int c) {
-      typename Lanes<W>::type acc = {};
-      if (bias) acc = load<W>(bias + c);
-      for (int t = 0; t < n; ++t) acc += load<W>(x + x_off[t] + c) * load<W>(w + w_off[t] + c);
-      std::memcpy(y + pixel * cm + c, &acc, sizeof(acc));
+    for_lane_blocks<16>(cm, [&]<int W>(int c) {
+      Vec<W> acc = {};
+      if (bias) acc = load_lanes<W>(bias + c);
+      for (int t = 0; t < n; ++t) acc += load_lanes<W>(x + x_off[t] + c) * load_lanes<W>(w + w_off[t] + c);
+      store_lanes<W>(y + pixel * cm + c, acc);
     });
   });
 }
@@ -146,16 +131,16 @@ void DepthwiseConv2DKernel::weight_grad_sample(const float* x, const float* dy, 
   int64_t x_off[kMaxTaps], w_off[kMaxTaps];
   for_each_window(g, [&](int64_t pixel, int64_t in0, int kh0, int kh1, int kw0, int kw1) {
     const int n = window_offsets(in0, kh0, kh1, kw0, kw1, x_off, w_off);
-    for_channel_blocks(cm, [&]<int W>(int c) {
-      const auto grad = load<W>(dy + pixel * cm + c);
+    for_lane_blocks<16>(cm, [&]<int W>(int c) {
+      const auto grad = load_lanes<W>(dy + pixel * cm + c);
       if (db) {
-        const auto sum = load<W>(db + c) + grad;
-        std::memcpy(db + c, &sum, sizeof(sum));
+        const auto sum = load_lanes<W>(db + c) + grad;
+        store_lanes<W>(db + c, sum);
       }
       for (int t = 0; t < n; ++t) {
         float* d = dw + w_off[t] + c;
-        const auto sum = load<W>(d) + grad * load<W>(x + x_off[t] + c);
-        std::memcpy(d, &sum, sizeof(sum));
+        const auto sum = load_lanes<W>(d) + grad * load_lanes<W>(x + x_off[t] + c);
+        store_lanes<W>(d, sum);
       }
     });
   });
@@ -182,11 +167,11 @@ void DepthwiseConv2DKernel::input_grad_sample(const float* dy, float* dx) const 
           w_off[n] = int64_t(rows[r].tap * g.kernel_w + cols[q].tap) * cm;
         }
       float* out = dx + (int64_t(ih) * g.in_w + iw) * cm;
-      for_channel_blocks(cm, [&]<int W>(int c) {
-        typename Lanes<W>::type acc = {};
-        for (int t = 0; t < n; ++t) acc += load<W>(dy + dy_off[t] + c) * load<W>(w + w_off[t] + c);
-        if constexpr (!kAssign) acc += load<W>(out + c);
-        std::memcpy(out + c, &acc, sizeof(acc));
+      for_lane_blocks<16>(cm, [&]<int W>(int c) {
+        Vec<W> acc = {};
+        for (int t = 0; t < n; ++t) acc += load_lanes<W>(dy + dy_off[t] + c) * load_lanes<W>(w + w_off[t] + c);
+        if constexpr (!kAssign) acc += load_lanes<W>(out + c);
+        store_lanes<W>(out + c, acc);
       });
     }
   }

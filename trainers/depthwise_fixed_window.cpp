@@ -25,21 +25,8 @@ constexpr int kWideLanes = 16;
 constexpr int kWideLanes = 8;
 #endif
 
-template <int L>
-using Vec = typename Lanes<L>::type;
-
 int padded_h(const WindowGeometry& g) { return (g.out_h - 1) * g.stride_h + g.kernel_h; }
 int padded_w(const WindowGeometry& g) { return (g.out_w - 1) * g.stride_w + g.kernel_w; }
-
-// Calls f.template operator()<L>(c) for channel blocks covering [0, channels).
-template <typename F>
-void for_blocks(int channels, F&& f) {
-  int c = 0;
-  for (; c + kWideLanes <= channels; c += kWideLanes) f.template operator()<kWideLanes>(c);
-  if constexpr (kWideLanes > 8)
-    for (; c + 8 <= channels; c += 8) f.template operator()<8>(c);
-  for (; c < channels; ++c) f.template operator()<1>(c);
-}
 
 template <int K>
 struct TapOffsets {
@@ -56,7 +43,7 @@ void forward_k(const WindowGeometry& g, const float* padded, const float* w, con
   const int ch = g.channels;
   const int row_floats = padded_w(g) * ch;
   const TapOffsets<K> taps(row_floats, ch);
-  for_blocks(ch, [&]<int L>(int c) {
+  for_lane_blocks<kWideLanes>(ch, [&]<int L>(int c) {
     Vec<L> wv[K * K];
     for (int t = 0; t < K * K; ++t) wv[t] = load_lanes<L>(w + int64_t(t) * ch + c);
     const Vec<L> b = bias ? load_lanes<L>(bias + c) : Vec<L>{};
@@ -79,7 +66,7 @@ void weight_grad_k(const WindowGeometry& g, const float* padded, const float* dy
   const int ch = g.channels;
   const int row_floats = padded_w(g) * ch;
   const TapOffsets<K> taps(row_floats, ch);
-  for_blocks(ch, [&]<int L>(int c) {
+  for_lane_blocks<kWideLanes>(ch, [&]<int L>(int c) {
     Vec<L> acc[K * K];
     for (int t = 0; t < K * K; ++t) acc[t] = Vec<L>{};
     Vec<L> bias_acc = {};

@@ -30,6 +30,21 @@ struct Lanes<1> {
 };
 static_assert(sizeof(Lanes<16>::type) == 16 * sizeof(float));
 
+template <int W>
+using Vec = typename Lanes<W>::type;
+
+/// Calls f.template operator()<W>(i) for blocks [i, i + W) covering [0, n): blocks of
+/// Widest (16 or 8) floats, then of 8, then single floats.
+template <int Widest, typename F>
+void for_lane_blocks(int n, F&& f) {
+  static_assert(Widest == 16 || Widest == 8);
+  int i = 0;
+  if constexpr (Widest == 16)
+    for (; i + 16 <= n; i += 16) f.template operator()<16>(i);
+  for (; i + 8 <= n; i += 8) f.template operator()<8>(i);
+  for (; i < n; ++i) f.template operator()<1>(i);
+}
+
 /// W floats from p (any alignment).
 template <int W>
 inline typename Lanes<W>::type load_lanes(const float* p) {

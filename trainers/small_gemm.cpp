@@ -25,9 +25,6 @@ constexpr int kMaxVectors = 1;
 #endif
 constexpr int kRows = 4;
 
-template <int L>
-using Vec = typename Lanes<L>::type;
-
 // C rows [r0, r0 + R), columns [j, j + V*L) of A * B (see gemm_nn).
 template <int R, int L, int V>
 inline void nn_block(const float* __restrict a, const float* __restrict b, float* __restrict c,
