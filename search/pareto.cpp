@@ -80,9 +80,26 @@ std::vector<double> crowding_distances(const std::vector<ObjectivePoint>& points
 
 namespace {
 
+// Adds p to `front` (mutually non-dominated points) unless a point there is no worse in every
+// objective; drops the points p is no worse than.
+void add_to_front(std::vector<ObjectivePoint>& front, ObjectivePoint p) {
+  const auto no_worse = [](const ObjectivePoint& a, const ObjectivePoint& b) {
+    for (size_t k = 0; k < a.size(); ++k)
+      if (a[k] > b[k]) return false;
+    return true;
+  };
+  for (const ObjectivePoint& q : front)
+    if (no_worse(q, p)) return;
+  front.erase(std::remove_if(front.begin(), front.end(), [&](const ObjectivePoint& q) { return no_worse(p, q); }),
+              front.end());
+  front.push_back(std::move(p));
+}
+
 // Hypervolume of `points` (all strictly dominating `reference`) by recursive slicing: sort
 // by the first objective; between consecutive values the slab's cross-section is the
-// (m-1)-dimensional hypervolume of the points seen so far.
+// (m-1)-dimensional hypervolume of the points seen so far. Only the seen points no other
+// seen point covers are kept: the others add nothing to a cross-section, and dropping them
+// keeps the recursion near the front's size instead of growing with every slab.
 double hypervolume_of(std::vector<ObjectivePoint> points, const ObjectivePoint& reference) {
   if (points.empty()) return 0.0;
   const size_t m = reference.size();
@@ -96,7 +113,7 @@ double hypervolume_of(std::vector<ObjectivePoint> points, const ObjectivePoint& 
   double volume = 0.0;
   std::vector<ObjectivePoint> seen;
   for (size_t i = 0; i < points.size(); ++i) {
-    seen.emplace_back(points[i].begin() + 1, points[i].end());
+    add_to_front(seen, ObjectivePoint(points[i].begin() + 1, points[i].end()));
     const double next = i + 1 < points.size() ? points[i + 1][0] : reference[0];
     if (next > points[i][0]) volume += (next - points[i][0]) * hypervolume_of(seen, rest_reference);
   }

@@ -10,6 +10,7 @@
 
 #include "search/feasible_sampler.hpp"
 #include "search/pareto_report.hpp"
+#include "search/retraining_order.hpp"
 #include "util/seeding.hpp"
 #include "util/stop_signal.hpp"
 
@@ -281,23 +282,13 @@ bool SearchController::run_search_phase() {
 
 // ---- the stages after the search ------------------------------------------------------------
 
-std::vector<const Candidate*> SearchController::best_by_rank_and_crowding(std::vector<const Candidate*> pool,
-                                                                         size_t keep) const {
+std::vector<const Candidate*> SearchController::best_for_retraining(const std::vector<const Candidate*>& pool,
+                                                                   size_t keep) const {
   std::vector<ObjectivePoint> points;
   for (const Candidate* c : pool) points.push_back(observation_of(*c).objectives);
-  const FrontRanking r = rank_and_crowding(points);
-  const std::vector<int>& ranks = r.rank;
-  const std::vector<double>& crowding = r.crowding;
-  std::vector<size_t> order(pool.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (ranks[a] != ranks[b]) return ranks[a] < ranks[b];
-    if (crowding[a] != crowding[b]) return crowding[a] > crowding[b];
-    return pool[a]->index < pool[b]->index;
-  });
   std::vector<const Candidate*> best;
-  for (size_t i = 0; i < std::min(keep, order.size()); ++i) best.push_back(pool[order[i]]);
   // Best first: a run that meets its wall-time budget mid-stage has trained the best ones.
+  for (size_t i : retraining_order(points, keep)) best.push_back(pool[i]);
   return best;
 }
 
@@ -314,8 +305,8 @@ void SearchController::start_stage(int rung) {
                  rung - 1, s.min_accuracy);
   std::vector<const Candidate*> chosen;
   if (rung <= int(s.promotions.size())) {
-    // Successive halving: the best 1/eta by non-dominated rank, then crowding, then index.
-    chosen = best_by_rank_and_crowding(pool, size_t(std::ceil(double(pool.size()) / s.promotion_eta)));
+    // Successive halving: the best 1/eta (retraining_order.hpp says in what order).
+    chosen = best_for_retraining(pool, size_t(std::ceil(double(pool.size()) / s.promotion_eta)));
   } else {
     // Final retraining: the union of every target's Pareto set (at most max_final of it).
     std::set<int> in_front;
@@ -324,7 +315,7 @@ void SearchController::start_stage(int rung) {
     for (const Candidate* c : pool)
       if (in_front.count(c->index)) chosen.push_back(c);
     if (s.max_final > 0 && chosen.size() > size_t(s.max_final))
-      chosen = best_by_rank_and_crowding(chosen, size_t(s.max_final));
+      chosen = best_for_retraining(chosen, size_t(s.max_final));
   }
   for (const Candidate* c : chosen) {
     m_pending.emplace(c->index, make_candidate(c->index, c->genome, rung));

@@ -67,8 +67,8 @@ class SearchController {
   void checkpoint_and_submit();
   bool run_search_phase();
   void start_stage(int rung);
-  /// The first `keep` of `pool` by non-dominated rank, then crowding distance, then index.
-  std::vector<const Candidate*> best_by_rank_and_crowding(std::vector<const Candidate*> pool, size_t keep) const;
+  /// The first `keep` of `pool` in retraining_order (rank, lowest error, hypervolume contribution).
+  std::vector<const Candidate*> best_for_retraining(const std::vector<const Candidate*>& pool, size_t keep) const;
   bool run_stage();
   bool wait_for_results(bool in_order);
   void report(const Candidate& c);
