@@ -69,8 +69,8 @@ TEST_SUITE("idx_reader") {
     for (const std::string name : {"a.idx", "a.idx.gz"}) {
       CAPTURE(name);
       const hwnas::IdxArray a = read_idx(dir.file(name));
-      CHECK(a.type == hwnas::IdxType::kUbyte);
-      CHECK(a.dims == std::vector<size_t>{3, 2, 2});
+      CHECK(a.type == hwnas::ElementType::kUint8);
+      CHECK(a.shape == std::vector<size_t>{3, 2, 2});
       CHECK(a.header_items == 3);
       CHECK(a.item_count() == 3);
       CHECK(a.item_elements() == 4);
@@ -103,7 +103,7 @@ TEST_SUITE("idx_reader") {
     const std::string data = small_ubyte_file().substr(0, 16 + 8);
     write_gz(dir.file("a.gz"), data);
     const hwnas::IdxArray a = read_idx(dir.file("a.gz"), 2);
-    CHECK(a.dims == std::vector<size_t>{2, 2, 2});
+    CHECK(a.shape == std::vector<size_t>{2, 2, 2});
     CHECK(a.header_items == 3);
     CHECK(a.bytes == std::vector<uint8_t>{1, 2, 3, 4, 5, 6, 7, 8});
     CHECK(contains(data_error([&] { read_idx(dir.file("a.gz")); }), "truncated"));
@@ -215,7 +215,7 @@ TEST_SUITE("idx_reader") {
       write_text(dir.file("bad.gz"), damaged);
       try {
         const hwnas::IdxArray a = read_idx(dir.file("bad.gz"));
-        CHECK(a.bytes.size() == a.element_count() * hwnas::idx_type_size(a.type));
+        CHECK(a.bytes.size() == a.element_count() * hwnas::element_size(a.type));
       } catch (const hwnas::DataError&) {
       }
     }
@@ -231,13 +231,13 @@ TEST_SUITE("idx_reader") {
 
   TEST_CASE("Fashion-MNIST files read with a limit") {
     const hwnas::IdxArray images = read_idx(kFashionDir + "train-images-idx3-ubyte.gz", 500);
-    CHECK(images.type == hwnas::IdxType::kUbyte);
-    CHECK(images.dims == std::vector<size_t>{500, 28, 28});
+    CHECK(images.type == hwnas::ElementType::kUint8);
+    CHECK(images.shape == std::vector<size_t>{500, 28, 28});
     CHECK(images.header_items == 60000);
     CHECK(images.bytes.size() == 500 * 28 * 28);
     // The full test labels: exercises the end-of-file and trailing-data checks.
     const hwnas::IdxArray labels = read_idx(kFashionDir + "t10k-labels-idx1-ubyte.gz");
-    CHECK(labels.dims == std::vector<size_t>{10000});
+    CHECK(labels.shape == std::vector<size_t>{10000});
     std::set<uint8_t> classes(labels.bytes.begin(), labels.bytes.end());
     CHECK(classes.size() == 10);
     CHECK(*classes.rbegin() == 9);

@@ -114,14 +114,14 @@ TEST_SUITE("npy_reader") {
   TEST_CASE("every dtype reads back in both byte orders and all three versions") {
     TempDir dir("npy");
     const std::vector<double> v{-3, 0, 1, 100, -128, 127};
-    struct Case { std::string code; hwnas::NpyType type; std::string le, be; };
+    struct Case { std::string code; hwnas::ElementType type; std::string le, be; };
     const std::vector<Case> cases{
-        {"i1", hwnas::NpyType::kInt8, bytes_of<int8_t>(v), bytes_of<int8_t>(v, true)},
-        {"i2", hwnas::NpyType::kInt16, bytes_of<int16_t>(v), bytes_of<int16_t>(v, true)},
-        {"i4", hwnas::NpyType::kInt32, bytes_of<int32_t>(v), bytes_of<int32_t>(v, true)},
-        {"i8", hwnas::NpyType::kInt64, bytes_of<int64_t>(v), bytes_of<int64_t>(v, true)},
-        {"f4", hwnas::NpyType::kFloat32, bytes_of<float>(v), bytes_of<float>(v, true)},
-        {"f8", hwnas::NpyType::kFloat64, bytes_of<double>(v), bytes_of<double>(v, true)}};
+        {"i1", hwnas::ElementType::kInt8, bytes_of<int8_t>(v), bytes_of<int8_t>(v, true)},
+        {"i2", hwnas::ElementType::kInt16, bytes_of<int16_t>(v), bytes_of<int16_t>(v, true)},
+        {"i4", hwnas::ElementType::kInt32, bytes_of<int32_t>(v), bytes_of<int32_t>(v, true)},
+        {"i8", hwnas::ElementType::kInt64, bytes_of<int64_t>(v), bytes_of<int64_t>(v, true)},
+        {"f4", hwnas::ElementType::kFloat32, bytes_of<float>(v), bytes_of<float>(v, true)},
+        {"f8", hwnas::ElementType::kFloat64, bytes_of<double>(v), bytes_of<double>(v, true)}};
     for (const Case& c : cases) {
       for (int major = 1; major <= 3; ++major) {
         CAPTURE(c.code);

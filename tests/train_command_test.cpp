@@ -103,7 +103,7 @@ TEST_CASE("nas-run train: progress per epoch, weights, float and int8 test accur
 
   const NpyArray test_x = read_npy(splits + "/test_x.npy");
   CHECK(test_x.shape == std::vector<size_t>{200, 28, 28, 1});
-  CHECK(test_x.type == NpyType::kFloat32);
+  CHECK(test_x.type == ElementType::kFloat32);
   const NpyArray train_y = read_npy(splits + "/train_y.npy");
   CHECK(train_y.shape[0] == result["train_samples"].get<size_t>());
 }

@@ -44,7 +44,7 @@ uint64_t stream_seed(uint64_t seed, SeedStream stream) {
 // ---- IDX files -> Dataset -------------------------------------------------------------
 
 TensorShape image_shape(const IdxArray& images, const std::string& path) {
-  const std::vector<size_t>& d = images.dims;
+  const std::vector<size_t>& d = images.shape;
   if (d.size() < 2) {
     throw DataError(path,
                     "image file must have 2 to 4 dimensions (N x D, N x H x W or "
@@ -59,42 +59,12 @@ TensorShape image_shape(const IdxArray& images, const std::string& path) {
   return TensorShape{int(d[1]), int(d[2]), d.size() == 4 ? int(d[3]) : 1};
 }
 
-/// ubyte pixels are scaled to [0, 1]; other element types are taken as they are.
-RowMatrix image_matrix(const IdxArray& images, const std::string& path) {
-  RowMatrix x(Eigen::Index(images.item_count()), Eigen::Index(images.item_elements()));
-  float* out = x.data();
-  const size_t n = images.element_count();
-  if (images.type == IdxType::kUbyte) {
-    for (size_t i = 0; i < n; ++i) out[i] = float(images.bytes[i]) * (1.0f / 255.0f);
-    return x;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    out[i] = float(images.value(i));
-    if (!std::isfinite(out[i])) {
-      throw DataError(path, "image element " + std::to_string(i) + " is not a finite float32");
-    }
-  }
-  return x;
-}
-
 std::vector<int32_t> label_vector(const IdxArray& labels, const std::string& path) {
-  if (labels.dims.size() != 1) {
+  if (labels.shape.size() != 1) {
     throw DataError(
-        path, "label file must have 1 dimension (N), found " + std::to_string(labels.dims.size()));
+        path, "label file must have 1 dimension (N), found " + std::to_string(labels.shape.size()));
   }
-  if (!idx_type_is_integer(labels.type)) {
-    throw DataError(path, "labels must be integers, found " + idx_type_name(labels.type));
-  }
-  std::vector<int32_t> y(labels.item_count());
-  for (size_t i = 0; i < y.size(); ++i) {
-    const double v = labels.value(i);
-    if (v < 0 || v > 255) {
-      throw DataError(path, "label " + std::to_string(i) + " is " + std::to_string(int64_t(v)) +
-                                ", expected 0 to 255");
-    }
-    y[i] = int32_t(v);
-  }
-  return y;
+  return to_labels(labels, path, 255);
 }
 
 Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path,
@@ -110,7 +80,7 @@ Dataset load_idx_pair(const std::string& images_path, const std::string& labels_
                                      images_path + " has " + std::to_string(images.item_count()) +
                                      " images");
   }
-  data.x = image_matrix(images, images_path);
+  data.x = to_feature_matrix(images, images_path);
   return data;
 }
 

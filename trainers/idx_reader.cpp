@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cassert>
 #include <cerrno>
 #include <cstring>
 
@@ -120,7 +119,7 @@ std::string dims_text(const std::vector<size_t>& dims, IdxType type) {
 
 /// Product of the dimensions times the element size, checked against kMaxIdxDataBytes.
 uint64_t checked_data_bytes(const std::string& path, const IdxHeader& header) {
-  uint64_t total = idx_type_size(header.type);
+  uint64_t total = element_size(element_type(header.type));
   bool overflow = false;
   for (size_t d : header.dims) overflow = overflow || __builtin_mul_overflow(total, d, &total);
   if (overflow || total > kMaxIdxDataBytes) {
@@ -178,19 +177,12 @@ void reject_trailing_bytes(GzInput& in, uint64_t promised) {
 }
 
 /// IDX stores elements big-endian; swap each element on little-endian hosts.
-void to_host_order(std::vector<uint8_t>& bytes, size_t element_size) {
+void to_host_order(std::vector<uint8_t>& bytes, size_t width) {
   if constexpr (std::endian::native == std::endian::big) return;
-  if (element_size == 1) return;
-  for (size_t i = 0; i + element_size <= bytes.size(); i += element_size) {
-    std::reverse(bytes.begin() + ptrdiff_t(i), bytes.begin() + ptrdiff_t(i + element_size));
+  if (width == 1) return;
+  for (size_t i = 0; i + width <= bytes.size(); i += width) {
+    std::reverse(bytes.begin() + ptrdiff_t(i), bytes.begin() + ptrdiff_t(i + width));
   }
-}
-
-template <typename T>
-T load(const uint8_t* p) {
-  T value;
-  std::memcpy(&value, p, sizeof value);
-  return value;
 }
 
 }  // namespace
@@ -207,55 +199,31 @@ std::string idx_type_name(IdxType type) {
   return "unknown";
 }
 
-size_t idx_type_size(IdxType type) {
+ElementType element_type(IdxType type) {
   switch (type) {
-    case IdxType::kUbyte:
-    case IdxType::kSbyte: return 1;
-    case IdxType::kInt16: return 2;
-    case IdxType::kInt32:
-    case IdxType::kFloat32: return 4;
-    case IdxType::kFloat64: return 8;
+    case IdxType::kUbyte: return ElementType::kUint8;
+    case IdxType::kSbyte: return ElementType::kInt8;
+    case IdxType::kInt16: return ElementType::kInt16;
+    case IdxType::kInt32: return ElementType::kInt32;
+    case IdxType::kFloat32: return ElementType::kFloat32;
+    case IdxType::kFloat64: return ElementType::kFloat64;
   }
-  return 1;
-}
-
-bool idx_type_is_integer(IdxType type) {
-  return type != IdxType::kFloat32 && type != IdxType::kFloat64;
-}
-
-size_t IdxArray::item_elements() const {
-  size_t n = 1;
-  for (size_t i = 1; i < dims.size(); ++i) n *= dims[i];
-  return n;
-}
-
-double IdxArray::value(size_t index) const {
-  assert(index < element_count());
-  const uint8_t* p = bytes.data() + index * idx_type_size(type);
-  switch (type) {
-    case IdxType::kUbyte: return *p;
-    case IdxType::kSbyte: return load<int8_t>(p);
-    case IdxType::kInt16: return load<int16_t>(p);
-    case IdxType::kInt32: return load<int32_t>(p);
-    case IdxType::kFloat32: return load<float>(p);
-    case IdxType::kFloat64: return load<double>(p);
-  }
-  return 0.0;
+  return ElementType::kUint8;
 }
 
 IdxArray read_idx(const std::string& path, size_t max_items) {
   GzInput in(path);
   const IdxHeader header = read_header(in);
   IdxArray array;
-  array.type = header.type;
-  array.dims = header.dims;
+  array.type = element_type(header.type);
+  array.shape = header.dims;
   array.header_items = header.dims[0];
   const bool limited = max_items > 0 && max_items < header.dims[0];
-  if (limited) array.dims[0] = max_items;
+  if (limited) array.shape[0] = max_items;
   const size_t item_bytes = size_t(header.data_bytes / header.dims[0]);
-  array.bytes = read_data(in, array.dims[0] * item_bytes, header.data_bytes);
+  array.bytes = read_data(in, array.shape[0] * item_bytes, header.data_bytes);
   if (!limited) reject_trailing_bytes(in, header.data_bytes);
-  to_host_order(array.bytes, idx_type_size(array.type));
+  to_host_order(array.bytes, element_size(array.type));
   return array;
 }
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "trainers/numeric_array.hpp"
+
 namespace hwnas {
 
 enum class IdxType : uint8_t {
@@ -27,10 +29,8 @@ enum class IdxType : uint8_t {
 
 /// "ubyte", "sbyte", "int16", "int32", "float32" or "float64".
 std::string idx_type_name(IdxType type);
-/// Bytes per element: 1, 1, 2, 4, 4 or 8.
-size_t idx_type_size(IdxType type);
-/// True for the four integer types.
-bool idx_type_is_integer(IdxType type);
+/// The element type the array of an IDX file of this type holds.
+ElementType element_type(IdxType type);
 
 /// Files claiming more data than this are rejected before anything is read.
 inline constexpr uint64_t kMaxIdxDataBytes = uint64_t(1) << 32;
@@ -38,18 +38,8 @@ inline constexpr uint64_t kMaxIdxDataBytes = uint64_t(1) << 32;
 inline constexpr int kMaxIdxDims = 4;
 
 /// The contents of one IDX file.
-struct IdxArray {
-  IdxType type = IdxType::kUbyte;
-  std::vector<size_t> dims;    ///< dims[0] is the number of items read (see header_items)
-  size_t header_items = 0;     ///< dims[0] as the header states it (more when limited)
-  std::vector<uint8_t> bytes;  ///< the elements in host byte order, row-major
-
-  size_t item_count() const { return dims.empty() ? 0 : dims[0]; }
-  /// Elements per item: the product of dims[1..] (1 for a 1-D file).
-  size_t item_elements() const;
-  size_t element_count() const { return item_count() * item_elements(); }
-  /// Element `index` (row-major) converted to double, for any element type.
-  double value(size_t index) const;
+struct IdxArray : NumericArray {
+  size_t header_items = 0;  ///< the item count the header states (more than shape[0] when limited)
 };
 
 /// Reads an IDX file, gzip-compressed or raw (detected from the content).

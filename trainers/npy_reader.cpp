@@ -130,24 +130,19 @@ class HeaderParser {
 
 struct DtypeInfo {
   std::string_view code;  ///< the descr without its byte-order character
-  NpyType type;
-  const char* name;
-  size_t size;
+  ElementType type;
 };
-// NOTE: in the order of NpyType, so kDtypes[size_t(type)] describes `type`.
-constexpr DtypeInfo kDtypes[] = {
-    {"u1", NpyType::kUint8, "uint8", 1},     {"i1", NpyType::kInt8, "int8", 1},
-    {"i2", NpyType::kInt16, "int16", 2},     {"i4", NpyType::kInt32, "int32", 4},
-    {"i8", NpyType::kInt64, "int64", 8},     {"f4", NpyType::kFloat32, "float32", 4},
-    {"f8", NpyType::kFloat64, "float64", 8}};
-static_assert(kDtypes[size_t(NpyType::kFloat64)].type == NpyType::kFloat64);
+constexpr DtypeInfo kDtypes[] = {{"u1", ElementType::kUint8},   {"i1", ElementType::kInt8},
+                                 {"i2", ElementType::kInt16},   {"i4", ElementType::kInt32},
+                                 {"i8", ElementType::kInt64},   {"f4", ElementType::kFloat32},
+                                 {"f8", ElementType::kFloat64}};
 
 /// '<f4' -> (float32, little-endian); '|' is allowed for one-byte types only.
 void parse_descr(const std::string& descr, const std::string& path, NpyHeader& header) {
   const char order = descr.empty() ? '?' : descr[0];
   for (const DtypeInfo& d : kDtypes) {
     if (descr.size() != 3 || std::string_view(descr).substr(1) != d.code) continue;
-    const bool one_byte = npy_type_size(d.type) == 1;
+    const bool one_byte = element_size(d.type) == 1;
     if (order == '<' || order == '>' || (order == '|' && one_byte)) {
       header.type = d.type;
       header.big_endian = order == '>' && !one_byte;
@@ -174,13 +169,13 @@ void check_shape(const std::string& path, const std::vector<size_t>& shape) {
 
 /// Product of the shape times the element size, checked against kMaxNpyDataBytes.
 uint64_t checked_data_bytes(const std::string& path, const NpyHeader& header) {
-  uint64_t total = npy_type_size(header.type);
+  uint64_t total = element_size(header.type);
   bool overflow = false;
   for (size_t d : header.shape) overflow = overflow || __builtin_mul_overflow(total, d, &total);
   if (overflow || total > kMaxNpyDataBytes) {
     throw DataError(path, "header promises " + (overflow ? "more than 2^64" : std::to_string(total)) +
                               " data bytes (shape " + shape_text(header.shape) + " " +
-                              npy_type_name(header.type) + "), more than the " +
+                              element_type_name(header.type) + "), more than the " +
                               std::to_string(kMaxNpyDataBytes) + "-byte limit");
   }
   return total;
@@ -256,7 +251,7 @@ void check_file_size(const std::string& path, const NpyHeader& header, uint64_t 
   const uint64_t present = file_size - header.data_offset;
   const std::string promise = "header promises " + std::to_string(header.data_bytes) +
                               " data bytes (shape " + shape_text(header.shape) + " " +
-                              npy_type_name(header.type) + ")";
+                              element_type_name(header.type) + ")";
   if (present < header.data_bytes) {
     throw DataError(path, "truncated: " + promise + ", file has " + std::to_string(present));
   }
@@ -267,43 +262,7 @@ void check_file_size(const std::string& path, const NpyHeader& header, uint64_t 
   }
 }
 
-template <typename T>
-T load(const uint8_t* p) {
-  T value;
-  std::memcpy(&value, p, sizeof value);
-  return value;
-}
-
 }  // namespace
-
-std::string npy_type_name(NpyType type) { return kDtypes[size_t(type)].name; }
-
-size_t npy_type_size(NpyType type) { return kDtypes[size_t(type)].size; }
-
-bool npy_type_is_integer(NpyType type) {
-  return type != NpyType::kFloat32 && type != NpyType::kFloat64;
-}
-
-size_t NpyArray::item_elements() const {
-  size_t n = 1;
-  for (size_t i = 1; i < shape.size(); ++i) n *= shape[i];
-  return n;
-}
-
-double NpyArray::value(size_t index) const {
-  assert(index < element_count());
-  const uint8_t* p = bytes.data() + index * npy_type_size(type);
-  switch (type) {
-    case NpyType::kUint8: return *p;
-    case NpyType::kInt8: return load<int8_t>(p);
-    case NpyType::kInt16: return load<int16_t>(p);
-    case NpyType::kInt32: return load<int32_t>(p);
-    case NpyType::kInt64: return double(load<int64_t>(p));
-    case NpyType::kFloat32: return load<float>(p);
-    case NpyType::kFloat64: return load<double>(p);
-  }
-  return 0.0;
-}
 
 NpyHeader read_npy_header(const std::string& path) {
   uint64_t file_size = 0;
@@ -327,7 +286,7 @@ NpyArray read_npy(const std::string& path) {
     throw DataError(path, "truncated: read " + std::to_string(in.gcount()) + " of " +
                               std::to_string(header.data_bytes) + " data bytes");
   }
-  const size_t width = npy_type_size(header.type);
+  const size_t width = element_size(header.type);
   if (width > 1 && header.big_endian != (std::endian::native == std::endian::big)) {
     for (size_t i = 0; i < array.bytes.size(); i += width) {
       std::reverse(array.bytes.begin() + ptrdiff_t(i), array.bytes.begin() + ptrdiff_t(i + width));
@@ -355,19 +314,7 @@ std::vector<int32_t> read_npy_labels(const std::string& path) {
   if (labels.shape.size() > 2 || labels.item_elements() != 1) {
     throw DataError(path, "labels have shape " + shape_text(labels.shape) + ", expected (N,) or (N, 1)");
   }
-  if (!npy_type_is_integer(labels.type)) {
-    throw DataError(path, "labels have dtype " + npy_type_name(labels.type) + ", expected an integer dtype");
-  }
-  std::vector<int32_t> y(labels.item_count());
-  for (size_t i = 0; i < y.size(); ++i) {
-    const double v = labels.value(i);
-    if (v < 0 || v >= kMaxDatasetClasses) {
-      throw DataError(path, "label " + std::to_string(i) + " is " + std::to_string(int64_t(v)) +
-                                ", expected 0 to " + std::to_string(kMaxDatasetClasses - 1));
-    }
-    y[i] = int32_t(v);
-  }
-  return y;
+  return to_labels(labels, path, kMaxDatasetClasses - 1);
 }
 
 Dataset read_npy_dataset(const std::string& features_path, const std::string& labels_path) {
@@ -380,24 +327,7 @@ Dataset read_npy_dataset(const std::string& features_path, const std::string& la
                                      features_path + " has " +
                                      std::to_string(features.item_count()) + " samples");
   }
-  data.x.resize(Eigen::Index(features.item_count()), Eigen::Index(features.item_elements()));
-  float* out = data.x.data();
-  const size_t n = features.element_count();
-  if (features.type == NpyType::kUint8) {
-    for (size_t i = 0; i < n; ++i) out[i] = float(features.bytes[i]) * (1.0f / 255.0f);
-    return data;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    out[i] = float(features.value(i));
-    if (!std::isfinite(out[i])) {
-      const size_t per = features.item_elements();
-      char found[32];
-      std::snprintf(found, sizeof found, "%g", features.value(i));
-      throw DataError(features_path, "sample " + std::to_string(i / per) + ", element " +
-                                         std::to_string(i % per) + " is " + found +
-                                         ", expected a finite number (in float32 range)");
-    }
-  }
+  data.x = to_feature_matrix(features, features_path);
   return data;
 }
 

@@ -16,17 +16,9 @@
 
 #include "space/tensor_shape.hpp"
 #include "trainers/dataset.hpp"
+#include "trainers/numeric_array.hpp"
 
 namespace hwnas {
-
-enum class NpyType { kUint8, kInt8, kInt16, kInt32, kInt64, kFloat32, kFloat64 };
-
-/// "uint8", "int8", "int16", "int32", "int64", "float32" or "float64".
-std::string npy_type_name(NpyType type);
-/// Bytes per element.
-size_t npy_type_size(NpyType type);
-/// True for the five integer types.
-bool npy_type_is_integer(NpyType type);
 
 /// Files whose header promises more data than this are rejected before anything is read.
 inline constexpr uint64_t kMaxNpyDataBytes = uint64_t(1) << 32;
@@ -37,7 +29,7 @@ inline constexpr int kMaxNpyDims = 4;
 
 /// What the header of a .npy file says, after it was checked against the file.
 struct NpyHeader {
-  NpyType type = NpyType::kUint8;
+  ElementType type = ElementType::kUint8;
   bool big_endian = false;
   std::vector<size_t> shape;  ///< at least one dimension, none zero
   uint64_t data_offset = 0;   ///< where the elements start
@@ -45,18 +37,7 @@ struct NpyHeader {
 };
 
 /// The contents of one .npy file.
-struct NpyArray {
-  NpyType type = NpyType::kUint8;
-  std::vector<size_t> shape;
-  std::vector<uint8_t> bytes;  ///< the elements in host byte order, row-major
-
-  size_t item_count() const { return shape.empty() ? 0 : shape[0]; }
-  /// Elements per item: the product of shape[1..] (1 for a 1-D array).
-  size_t item_elements() const;
-  size_t element_count() const { return item_count() * item_elements(); }
-  /// Element `index` (row-major) converted to double, for any element type.
-  double value(size_t index) const;
-};
+using NpyArray = NumericArray;
 
 /// Reads and checks the header only.
 /// @throws DataError if the file cannot be opened, is not a .npy file (bad magic, an .npz
