@@ -3,8 +3,8 @@
 
 The reference DS-CNN (bench/networks/ds_cnn_small.json: 15,722 parameters, 0.89M MACs) is
 trained with the recipe of bench/ds_cnn_reference/config.json (8 epochs, batch 128, SGD
-with Nesterov momentum 0.9, weight decay 5e-4 on kernels, learning rate 0.05 with a
-per-step cosine to 0) twice, one after the other:
+with Nesterov momentum 0.9, weight decay 5e-4 on kernels, learning rate 0.4, chosen on
+validation, with a per-step cosine to 0) twice, one after the other:
   - by `nas-run train` on all 60,000 training images, which then quantises the network
     to int8 and scores the integer-only model, and
   - by PyTorch (the child side of bench/trainer_vs_pytorch.py) on the very same splits,
