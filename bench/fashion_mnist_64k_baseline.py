@@ -7,9 +7,12 @@ float after 8 epochs in PyTorch). It is trained by `nas-run train` with the run'
 config, so it gets the same splits and the same recipe as the run's final retraining.
 Its costs are estimated on the run's first target.
 
-A found model dominates the baseline when:
+A found model dominates the baseline when (the issue's definition):
   - its int8 test accuracy is higher, and
-  - its peak RAM, flash, model size and latency are each no larger.
+  - its peak RAM, flash and latency are each no larger.
+Flash already holds the model (weights, biases, quantisation parameters, metadata); the
+model size alone is printed beside it, and every found model is within the run's own
+64 KB model budget.
 
 The script prints both sides and writes <run>/baseline_comparison.json. It exits 0 when:
   - some model of the run's Pareto set dominates the baseline, and
@@ -27,6 +30,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BASELINE = os.path.join(HERE, "networks", "ds_cnn_small.json")
 COSTS = ("ram_bytes", "flash_bytes", "model_bytes", "latency_ms")
+# The costs a dominating model must not exceed (the issue's "no more RAM, flash or latency").
+DOMINANCE_COSTS = ("ram_bytes", "flash_bytes", "latency_ms")
 
 
 def run_json(cmd):
@@ -63,7 +68,8 @@ def main():
 
     rows = []
     for e in target["front"]:
-        dominates = e["test_accuracy_int8"] > base["test_accuracy_int8"] and all(e[k] <= base[k] for k in COSTS)
+        dominates = (e["test_accuracy_int8"] > base["test_accuracy_int8"]
+                     and all(e[k] <= base[k] for k in DOMINANCE_COSTS))
         rows.append(dict({k: e[k] for k in COSTS}, id=e["id"], test_accuracy=e["test_accuracy"],
                          test_accuracy_int8=e["test_accuracy_int8"], dominates_baseline=dominates))
     print(f"\n{target['mcu']} ({target['runtime']}); budgets {target['budgets']}")
