@@ -19,6 +19,8 @@ The script prints both sides and writes <run>/baseline_comparison.json. It exits
   - the best int8 test accuracy reaches --bar (0.92, the issue's target).
 
 Usage: bench/fashion_mnist_64k_baseline.sh RUN_DIR (builds nas-run, then calls this).
+--reuse-baseline DIR takes the baseline's accuracy from an earlier comparison's
+RUN_DIR/baseline when it was trained with the same recipe (training is deterministic).
 """
 import argparse
 import json
@@ -32,6 +34,8 @@ BASELINE = os.path.join(HERE, "networks", "ds_cnn_small.json")
 COSTS = ("ram_bytes", "flash_bytes", "model_bytes", "latency_ms")
 # The costs a dominating model must not exceed (the issue's "no more RAM, flash or latency").
 DOMINANCE_COSTS = ("ram_bytes", "flash_bytes", "latency_ms")
+# What decides how `nas-run train` trains the baseline; keys starting with "_" are comments.
+RECIPE_SECTIONS = ("dataset", "training", "quantization")
 
 
 def run_json(cmd):
@@ -51,16 +55,42 @@ def baseline_costs(nas_run, target):
             "latency_ms": t["latency_ms"]}
 
 
+def recipe_of(config):
+    """The parts of a config that decide the baseline's training: splits, recipe and seed."""
+    def strip(v):
+        return {k: strip(x) for k, x in v.items() if not k.startswith("_")} if isinstance(v, dict) else v
+    return dict({s: strip(config.get(s)) for s in RECIPE_SECTIONS}, seed=config.get("search", {}).get("seed"))
+
+
+def reused_baseline(reuse_dir, config_path):
+    """result.json of an earlier baseline training (a `nas-run train --out` folder). Training
+    is deterministic, so it stands for a new one when its recipe is the config's; otherwise exit."""
+    with open(config_path) as f:
+        config = json.load(f)
+    with open(os.path.join(reuse_dir, "config.json")) as f:
+        used = json.load(f)
+    if recipe_of(used) != recipe_of(config):
+        sys.exit(f"fashion_mnist_64k_baseline: {reuse_dir}/config.json: the baseline there was trained with "
+                 f"another dataset, training, quantization or seed than {config_path}; drop --reuse-baseline")
+    with open(os.path.join(reuse_dir, "result.json")) as f:
+        return json.load(f)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("run_dir")
     p.add_argument("--config", default=os.path.join(ROOT, "configs", "fashion-mnist-64k.json"))
     p.add_argument("--nas-run", default=os.path.join(ROOT, "build", "release", "nas-run"))
     p.add_argument("--bar", type=float, default=0.92)
+    p.add_argument("--reuse-baseline", metavar="DIR",
+                   help="the baseline folder of an earlier comparison with the same recipe: skip retraining it")
     a = p.parse_args()
 
-    out_dir = os.path.join(a.run_dir, "baseline")
-    trained = run_json([a.nas_run, "train", BASELINE, "--config", a.config, "--out", out_dir, "--json"])
+    if a.reuse_baseline:
+        trained = reused_baseline(a.reuse_baseline, a.config)
+    else:
+        out_dir = os.path.join(a.run_dir, "baseline")
+        trained = run_json([a.nas_run, "train", BASELINE, "--config", a.config, "--out", out_dir, "--json"])
     with open(os.path.join(a.run_dir, "pareto.json")) as f:
         target = json.load(f)["targets"][0]
     base = dict(baseline_costs(a.nas_run, target), id="ds_cnn_small (baseline)",

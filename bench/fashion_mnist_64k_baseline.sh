@@ -3,7 +3,7 @@
 # nas-run, trains the hand-designed DS-CNN baseline with the run's recipe and splits, and
 # reports whether the run's Pareto set dominates it (bench/fashion_mnist_64k_baseline.py).
 #
-# usage: bench/fashion_mnist_64k_baseline.sh RUN_DIR [--config C] [--bar 0.92]
+# usage: bench/fashion_mnist_64k_baseline.sh RUN_DIR [--config C] [--bar 0.92] [--reuse-baseline DIR]
 #   where RUN_DIR is a finished `nas-run configs/fashion-mnist-64k.json` run.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
