@@ -16,7 +16,15 @@ async function main() {
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   const data = type === 'float32' ? new Float32Array(buffer) : new Int8Array(buffer);
   // All graph optimisations: ONNX Runtime fuses the QDQ pairs into integer kernels.
-  const session = await ort.InferenceSession.create(modelPath, {graphOptimizationLevel: process.env.HWNAS_ORT_OPT || 'all', intraOpNumThreads: 1});
+  // x64quantprecision: on x86 without VNNI (AVX2, AVX-512F) its fast u8s8 kernels add
+  // pairs of products in saturating 16-bit lanes, so int8 results depend on the CPU (the
+  // exporter tests failed on an AVX2-only EPYC and passed on a VNNI machine). The precise
+  // kernels compute what the ONNX operators define, on every CPU.
+  const session = await ort.InferenceSession.create(modelPath, {
+    graphOptimizationLevel: process.env.HWNAS_ORT_OPT || 'all',
+    intraOpNumThreads: 1,
+    extra: {session: {x64quantprecision: '1'}},
+  });
   const feeds = {[session.inputNames[0]]: new ort.Tensor(type, data, dims)};
   const results = await session.run(feeds);
   const summary = {};
