@@ -37,7 +37,7 @@ nlohmann::json candidate_record(const Candidate& c) {
       {"costs", costs_json(c.costs)},
       {"rung", c.rung},
       {"stage", c.stage},
-      {"fidelity", {{"epochs", c.fidelity.epochs}, {"train_samples", c.fidelity.train_samples}}},
+      {"fidelity", fidelity_json(c.fidelity)},
       {"status", r.ok ? "ok" : "failed"},
       {"train_loss", r.train_loss},
       {"train_accuracy", r.train_accuracy},
@@ -65,12 +65,18 @@ nlohmann::json candidate_record(const Candidate& c) {
   return j;
 }
 
+nlohmann::json fidelity_json(const Fidelity& f) {
+  return {{"epochs", f.epochs}, {"train_samples", f.train_samples}, {"learning_rate", f.learning_rate}};
+}
+
 void restore_results(const nlohmann::json& record, Candidate& c) {
   TrainResult& r = c.result;
   c.rung = record.value("rung", 0);
   c.stage = record.value("stage", "search");
   const auto& fidelity = record.at("fidelity");
-  c.fidelity = {fidelity.at("epochs").get<int>(), fidelity.at("train_samples").get<int64_t>()};
+  // Histories written before fidelities had their own learning rate hold none: 0.
+  c.fidelity = {fidelity.at("epochs").get<int>(), fidelity.at("train_samples").get<int64_t>(),
+                fidelity.value("learning_rate", 0.0)};
   r.ok = record.at("status") == "ok";
   r.failure = record.value("failure", "");
   r.train_loss = record.at("train_loss").get<double>();

@@ -29,6 +29,7 @@ struct TargetCost {
 struct Fidelity {
   int epochs = 0;
   int64_t train_samples = 0;
+  double learning_rate = 0;  ///< the peak learning rate of its schedule
 };
 
 struct Candidate {
@@ -49,6 +50,8 @@ struct Candidate {
 
 /// One history.jsonl line.
 nlohmann::json candidate_record(const Candidate& c);
+/// {epochs, train_samples, learning_rate}, as history.jsonl and pareto.json write it.
+nlohmann::json fidelity_json(const Fidelity& f);
 /// The inverse for what evaluation produced: fills c's fidelity, result and int8 scores
 /// from its history line (on resume). @throws nlohmann::json::exception when malformed.
 void restore_results(const nlohmann::json& record, Candidate& c);

@@ -158,6 +158,7 @@ FidelitySpec parse_fidelity(JsonReader r) {
   FidelitySpec f;
   f.epochs = int(r.get_int_or("epochs", 0, 0, 10000));
   f.train_samples = r.get_int_or("train_samples", 0, 0, int64_t(1) << 40);
+  f.learning_rate = r.get_double_or("learning_rate", 0, 0, 100);
   r.finish();
   return f;
 }

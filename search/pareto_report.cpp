@@ -49,7 +49,7 @@ nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size
     entry["model_bytes"] = model_bytes(e);
     entry["latency_ms"] = e.latency_ms;
     entry["energy_uj"] = e.energy_uj < 0 ? nlohmann::json(nullptr) : nlohmann::json(e.energy_uj);
-    entry["fidelity"] = {{"epochs", c->fidelity.epochs}, {"train_samples", c->fidelity.train_samples}};
+    entry["fidelity"] = fidelity_json(c->fidelity);
     entry["model_dir"] = "models/" + c->identity;
     out.push_back(std::move(entry));
   }

@@ -46,6 +46,10 @@ enum class CostObjective { kLatency, kRam, kFlash, kEnergy };
 struct FidelitySpec {
   int epochs = 0;             ///< 0: training.epochs
   int64_t train_samples = 0;  ///< 0: the whole training split; else a class-stratified subset
+  /// 0: training.learning_rate. A short schedule needs a larger peak rate than the full
+  /// recipe's: with the recipe's rate, networks that learn slowly (depthwise-separable
+  /// stacks into global pooling) rank far below where they end (docs/search.md).
+  double learning_rate = 0;
   bool operator==(const FidelitySpec&) const = default;
 };
 

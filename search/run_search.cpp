@@ -104,6 +104,7 @@ void evaluate_one(Candidate& c, CandidateData& candidate_data, const RunConfig& 
   TrainingOptions training = config.training;
   training.cancel = &cancel;
   training.epochs = c.fidelity.epochs;
+  if (c.fidelity.learning_rate > 0) training.learning_rate = c.fidelity.learning_rate;
   training.warmup_epochs = std::min(training.warmup_epochs, double(training.epochs));
   c.fidelity.train_samples = int64_t(data.train.size());
   const TrainedModel trained = train_model(c.arch, data.train, data.validation, &data.test, training, c.seed);

@@ -60,12 +60,13 @@ FidelitySpec SearchController::fidelity_of(int rung) const {
   // Resolved: epochs given, sample counts at least the split mean the whole split.
   if (f.epochs == 0) f.epochs = m_config.training.epochs;
   if (f.train_samples >= m_train_samples) f.train_samples = 0;
+  if (f.learning_rate == 0) f.learning_rate = m_config.training.learning_rate;
   return f;
 }
 
 int SearchController::final_rung() const {
   const int last = int(m_config.search.promotions.size());
-  const FidelitySpec full{m_config.training.epochs, 0};
+  const FidelitySpec full{m_config.training.epochs, 0, m_config.training.learning_rate};
   // No final retraining when the last rung already trained with the full recipe.
   return m_config.search.retrain_final && !(fidelity_of(last) == full) ? last + 1 : last;
 }
@@ -77,7 +78,7 @@ Candidate SearchController::make_candidate(int index, Genome genome, int rung) c
               std::move(n.arch), {}, {}, {}, {}};
   c.costs = cost_on_targets(c.arch, m_config.targets);
   const FidelitySpec f = fidelity_of(rung);
-  c.fidelity = {f.epochs, f.train_samples};
+  c.fidelity = {f.epochs, f.train_samples, f.learning_rate};
   c.rung = rung;
   c.stage = rung == 0 ? "search" : rung > int(m_config.search.promotions.size()) ? "final" : "promotion";
   return c;
@@ -322,9 +323,11 @@ void SearchController::start_stage(int rung) {
     m_to_submit.push_back(c->index);
   }
   const FidelitySpec f = fidelity_of(rung);
-  spdlog::info("{}: {} of {} candidates, {} epochs on {} training samples", rung > int(m_config.search.promotions.size())
-               ? "final retraining with the full recipe" : "promotion to rung " + std::to_string(rung),
-               chosen.size(), pool.size(), f.epochs, f.train_samples > 0 ? f.train_samples : m_train_samples);
+  spdlog::info("{}: {} of {} candidates, {} epochs on {} training samples at learning rate {}",
+               rung > int(m_config.search.promotions.size()) ? "final retraining with the full recipe"
+                                                             : "promotion to rung " + std::to_string(rung),
+               chosen.size(), pool.size(), f.epochs, f.train_samples > 0 ? f.train_samples : m_train_samples,
+               f.learning_rate);
 }
 
 bool SearchController::run_stage() {

@@ -138,13 +138,13 @@ TEST_SUITE("run_config") {
     TempDir dir("config");
     nlohmann::json config = valid_config();
     config["search"].update(nlohmann::json::parse(R"({"strategy": "nsga2", "objectives": ["ram", "energy"],
-      "fidelity": {"epochs": 1, "train_samples": 100}, "promotions": [{"epochs": 2}], "promotion_eta": 2,
+      "fidelity": {"epochs": 1, "train_samples": 100, "learning_rate": 0.4}, "promotions": [{"epochs": 2}], "promotion_eta": 2,
       "min_accuracy": 0.8, "max_final": 3})"));
     write_text(dir.file("config.json"), config.dump());
     const RunConfig c = load_run_config(dir.file("config.json"));
     CHECK(c.search.strategy == StrategyKind::kNsga2);
     CHECK(c.search.objectives == std::vector<CostObjective>{CostObjective::kRam, CostObjective::kEnergy});
-    CHECK(c.search.fidelity == FidelitySpec{1, 100});
+    CHECK(c.search.fidelity == FidelitySpec{1, 100, 0.4});
     CHECK(c.search.promotions == std::vector<FidelitySpec>{{2, 0}});
     CHECK(c.search.promotion_eta == 2);
     CHECK(c.search.min_accuracy == 0.8);
@@ -154,6 +154,7 @@ TEST_SUITE("run_config") {
     expect_rejected([](auto& c) { c["search"]["strategy"] = "evolution"; }, "/search/strategy", "aging_evolution");
     expect_rejected([](auto& c) { c["search"]["objectives"] = {"ram", "ram"}; }, "/search/objectives", "distinct");
     expect_rejected([](auto& c) { c["search"]["promotions"] = {{{"epoch", 2}}}; }, "/search/promotions/0/epoch");
+    expect_rejected([](auto& c) { c["search"]["fidelity"]["learning_rate"] = -0.1; }, "/search/fidelity/learning_rate");
     expect_rejected([](auto& c) { c["search"]["sample_size"] = 50; }, "/search/sample_size", "population_size");
   }
 

@@ -147,7 +147,9 @@ TEST_SUITE("search_resume") {
 
   TEST_CASE("multi-fidelity: successive halving promotes a subset, the final stage retrains the Pareto sets") {
     TempDir dir;
-    const std::string run = straight_run(dir, resume_config("random", dir.file("run")));
+    nlohmann::json config = resume_config("random", dir.file("run"));
+    config["search"]["fidelity"]["learning_rate"] = 0.2;  // rung 0 only; the rest use the recipe's 0.05
+    const std::string run = straight_run(dir, config);
     std::map<int, std::set<int>> by_rung;
     for (const auto& [key, record] : comparable_history(run)) {
       by_rung[key.second].insert(key.first);
@@ -155,10 +157,12 @@ TEST_SUITE("search_resume") {
       if (key.second == 0) {
         CHECK(fidelity["epochs"] == 1);
         CHECK(fidelity["train_samples"] == 1000);
+        CHECK(fidelity["learning_rate"] == 0.2);
         CHECK(record["stage"] == "search");
       } else {
         CHECK(fidelity["epochs"] == key.second);  // rung 1: 1 epoch, final: the recipe's 2
         CHECK(fidelity["train_samples"].get<int>() > 2000);
+        CHECK(fidelity["learning_rate"] == 0.05);
         CHECK(record["stage"] == (key.second == 1 ? "promotion" : "final"));
       }
     }
