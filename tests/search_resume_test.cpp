@@ -190,6 +190,30 @@ TEST_SUITE("search_resume") {
     CHECK(summary["ranked_rung"] == 2);
   }
 
+  TEST_CASE("a fidelity's learning rate trains its rung; 0 or none means the recipe's") {
+    // Rung-0 results of the same two candidates under three fidelities that differ only in
+    // their learning rate: the recipe's rate given explicitly must train exactly as no
+    // rate at all, another rate must not.
+    auto rung0 = [](const std::string& sub, const nlohmann::json& learning_rate) {
+      TempDir dir(sub);
+      nlohmann::json config = resume_config("random", dir.file("run"));
+      config["search"]["evaluations"] = 2;
+      for (const char* key : {"promotions", "promotion_eta"}) config["search"].erase(key);
+      config["search"]["retrain_final"] = false;
+      if (!learning_rate.is_null()) config["search"]["fidelity"]["learning_rate"] = learning_rate;
+      return comparable_history(straight_run(dir, config));
+    };
+    const auto recipe = rung0("lr_none", nullptr), same = rung0("lr_same", 0.05), other = rung0("lr_other", 0.5);
+    REQUIRE(recipe.size() == 2);
+    REQUIRE(other.size() == 2);
+    CHECK(recipe == same);
+    for (const auto& [key, record] : recipe) {
+      CHECK(record["fidelity"]["learning_rate"] == 0.05);
+      CHECK(other.at(key)["fidelity"]["learning_rate"] == 0.5);
+      CHECK(other.at(key)["train_loss"] != record["train_loss"]);
+    }
+  }
+
   TEST_CASE("min_accuracy keeps weak candidates out of the later stages and pareto.json, max_final caps the final") {
     TempDir dir;
     nlohmann::json config = resume_config("random", dir.file("plain"));
