@@ -65,7 +65,7 @@ nlohmann::json candidate_record(const Candidate& c) {
   return j;
 }
 
-nlohmann::json fidelity_json(const Fidelity& f) {
+nlohmann::json fidelity_json(const FidelitySpec& f) {
   return {{"epochs", f.epochs}, {"train_samples", f.train_samples}, {"learning_rate", f.learning_rate}};
 }
 

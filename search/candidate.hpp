@@ -10,6 +10,7 @@
 
 #include "estimators/cost_model.hpp"
 #include "search/int8_scoring.hpp"
+#include "search/run_config.hpp"
 #include "space/architecture.hpp"
 #include "space/search_space.hpp"
 #include "trainers/trainer.hpp"
@@ -25,13 +26,6 @@ struct TargetCost {
   bool fits = false;
 };
 
-/// How much training a candidate got (the search's fidelity level).
-struct Fidelity {
-  int epochs = 0;
-  int64_t train_samples = 0;
-  double learning_rate = 0;  ///< the peak learning rate of its schedule
-};
-
 struct Candidate {
   int index = 0;            ///< order of sampling, 0-based
   Genome genome;
@@ -39,7 +33,9 @@ struct Candidate {
   uint64_t seed = 0;        ///< training seed, derived from (run seed, index)
   Architecture arch;
   std::vector<TargetCost> costs;
-  Fidelity fidelity;
+  /// Its rung's fidelity with the defaults filled in; once trained, train_samples is the
+  /// number of samples it actually trained on.
+  FidelitySpec fidelity;
   TrainResult result;
   Int8Scores int8;  ///< the quantised network's accuracy (when result.ok)
   /// Multi-fidelity rung: 0 for the search's evaluation, 1.. for successive-halving
@@ -51,7 +47,7 @@ struct Candidate {
 /// One history.jsonl line.
 nlohmann::json candidate_record(const Candidate& c);
 /// {epochs, train_samples, learning_rate}, as history.jsonl and pareto.json write it.
-nlohmann::json fidelity_json(const Fidelity& f);
+nlohmann::json fidelity_json(const FidelitySpec& f);
 /// The inverse for what evaluation produced: fills c's fidelity, result and int8 scores
 /// from its history line (on resume). @throws nlohmann::json::exception when malformed.
 void restore_results(const nlohmann::json& record, Candidate& c);

@@ -77,8 +77,7 @@ Candidate SearchController::make_candidate(int index, Genome genome, int rung) c
   Candidate c{index, std::move(genome), std::move(n.identity), rung == 0 ? seed : derive_seed(seed, kRungStream, uint64_t(rung)),
               std::move(n.arch), {}, {}, {}, {}};
   c.costs = cost_on_targets(c.arch, m_config.targets);
-  const FidelitySpec f = fidelity_of(rung);
-  c.fidelity = {f.epochs, f.train_samples, f.learning_rate};
+  c.fidelity = fidelity_of(rung);
   c.rung = rung;
   c.stage = rung == 0 ? "search" : rung > int(m_config.search.promotions.size()) ? "final" : "promotion";
   return c;
