@@ -19,6 +19,7 @@
 #include "apps/export_command.hpp"
 #include "apps/inspect_command.hpp"
 #include "apps/train_command.hpp"
+#include "search/initial_proposals.hpp"
 #include "search/run_config.hpp"
 #include "search/run_search.hpp"
 #include "search/space_report.hpp"
@@ -116,9 +117,12 @@ int run_validate_command(const Options& o) {
   const hwnas::RunConfig config = hwnas::load_run_config(o.config);
   hwnas::check_searchable(config);
   const hwnas::SearchSpace space = hwnas::make_search_space(config);
+  const size_t initial = hwnas::initial_proposals(config, space).size();  // members of the space that fit
   std::cout << o.config << ": valid (space '" << space.name() << "' of 10^" << fmt::format("{:.1f}", space.log10_size())
             << " networks, " << config.targets.size() << " target" << (config.targets.size() == 1 ? "" : "s")
-            << ", " << config.search.evaluations << " evaluations, output " << config.output.dir << ")\n";
+            << ", " << config.search.evaluations << " evaluations";
+  if (initial > 0) std::cout << ", " << initial << " initial network" << (initial == 1 ? "" : "s");
+  std::cout << ", output " << config.output.dir << ")\n";
   return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "estimators/calibration.hpp"
+#include "space/arch_json.hpp"
 #include "trainers/csv_reader.hpp"
 
 namespace hwnas::detail {
@@ -165,7 +166,7 @@ FidelitySpec parse_fidelity(JsonReader r) {
 
 }  // namespace
 
-SearchConfig parse_search_section(JsonReader r) {
+SearchConfig parse_search_section(JsonReader r, const std::filesystem::path& base_dir) {
   SearchConfig s;
   const std::string strategy = r.get_enum_or("strategy", {"random", "aging_evolution", "nsga2"}, "random");
   s.strategy = strategy == "random"            ? StrategyKind::kRandom
@@ -203,6 +204,22 @@ SearchConfig parse_search_section(JsonReader r) {
   s.retrain_final = r.get_bool_or("retrain_final", s.retrain_final);
   s.min_accuracy = r.get_double_or("min_accuracy", s.min_accuracy, 0.0, 1.0);
   s.max_final = int(r.get_int_or("max_final", s.max_final, 0, 100000));
+  if (r.take("initial_architectures")) {
+    const nlohmann::json& files = r.get_array("initial_architectures", 0, 10000);
+    for (size_t i = 0; i < files.size(); ++i) {
+      InitialArchitecture a;
+      a.pointer = pointer_index(r.pointer_of("initial_architectures"), i);
+      if (!files[i].is_string()) throw ConfigError(r.file(), a.pointer, "the path of an arch.json", files[i].dump());
+      const fs::path p = fs::path(files[i].get<std::string>());
+      a.path = (p.is_absolute() ? p : base_dir / p).lexically_normal().string();
+      try {
+        a.arch = std::make_shared<const Architecture>(load_architecture(a.path));
+      } catch (const UserError& e) {
+        throw ConfigError::with_message(r.file(), a.pointer, e.what());
+      }
+      s.initial_architectures.push_back(std::move(a));
+    }
+  }
   r.finish();
   return s;
 }

@@ -17,7 +17,7 @@ std::shared_ptr<const SpaceSpec> parse_space_section(JsonReader& parent, const s
 McuDatabase parse_mcus_section(JsonReader& parent, const std::string& key);
 std::vector<TargetConfig> parse_targets_section(JsonReader& parent, const std::string& key, const McuDatabase& db,
                                                 const std::filesystem::path& base_dir);
-SearchConfig parse_search_section(JsonReader r);
+SearchConfig parse_search_section(JsonReader r, const std::filesystem::path& base_dir);
 TrainingOptions parse_training_section(JsonReader r);
 Int8Options parse_quantization_section(JsonReader r);
 OutputConfig parse_output_section(JsonReader r);

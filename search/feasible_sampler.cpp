@@ -1,6 +1,7 @@
 // This file implements the feasibility test (see feasible_sampler.hpp).
 #include "search/feasible_sampler.hpp"
 
+#include <cstdio>
 
 namespace hwnas {
 
@@ -24,14 +25,29 @@ double objective_value(const CostEstimate& e, CostObjective o) {
   return 0.0;
 }
 
-bool within_budgets(const CostEstimate& e, const TargetConfig& t) {
+std::string budget_violations(const CostEstimate& e, const TargetConfig& t) {
   const double usable = 1.0 - t.safety_margin;
-  return double(e.flash.total()) <= usable * t.max_flash_kb * 1024.0 &&
-         double(e.ram.total()) <= usable * t.max_ram_kb * 1024.0 &&
-         (t.max_latency_ms <= 0 || e.latency_ms <= usable * t.max_latency_ms) &&
-         (t.max_energy_uj <= 0 || e.energy_uj <= usable * t.max_energy_uj) &&
-         (t.max_model_kb <= 0 || double(model_bytes(e)) <= usable * t.max_model_kb * 1024.0);
+  std::string out;
+  const auto check = [&](bool over, const std::string& what, double value, double budget, const char* unit) {
+    if (!over) return;
+    char text[160];
+    std::snprintf(text, sizeof text, "%s%s %.6g %s over the budget of %.6g %s", out.empty() ? "" : "; ", what.c_str(),
+                  value, unit, budget, unit);
+    out += text;
+  };
+  const double flash = double(e.flash.total()), ram = double(e.ram.total()), model = double(model_bytes(e));
+  check(flash > usable * t.max_flash_kb * 1024.0, "flash", flash, usable * t.max_flash_kb * 1024.0, "B");
+  check(ram > usable * t.max_ram_kb * 1024.0, "RAM", ram, usable * t.max_ram_kb * 1024.0, "B");
+  check(t.max_latency_ms > 0 && e.latency_ms > usable * t.max_latency_ms, "latency", e.latency_ms,
+        usable * t.max_latency_ms, "ms");
+  check(t.max_energy_uj > 0 && e.energy_uj > usable * t.max_energy_uj, "energy", e.energy_uj,
+        usable * t.max_energy_uj, "uJ");
+  check(t.max_model_kb > 0 && model > usable * t.max_model_kb * 1024.0, "model", model,
+        usable * t.max_model_kb * 1024.0, "B");
+  return out;
 }
+
+bool within_budgets(const CostEstimate& e, const TargetConfig& t) { return budget_violations(e, t).empty(); }
 
 std::vector<TargetCost> cost_on_targets(const Architecture& arch, const std::vector<TargetConfig>& targets) {
   std::vector<TargetCost> costs;

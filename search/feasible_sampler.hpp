@@ -4,6 +4,7 @@
 // ever trained.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "search/candidate.hpp"
@@ -21,6 +22,9 @@ nlohmann::json budgets_json(const TargetConfig& t);
 
 /// True if `e` is within every budget of `t`, each reduced by (1 - safety_margin).
 bool within_budgets(const CostEstimate& e, const TargetConfig& t);
+/// The budgets of `t` that `e` exceeds ("latency 16.7 ms over the budget of 10 ms; ..."),
+/// each reduced by (1 - safety_margin); "" when it fits.
+std::string budget_violations(const CostEstimate& e, const TargetConfig& t);
 /// Costs of `arch` on every target; fits means within (1 - safety_margin) x budget.
 std::vector<TargetCost> cost_on_targets(const Architecture& arch, const std::vector<TargetConfig>& targets);
 bool fits_all(const std::vector<TargetCost>& costs);

@@ -40,6 +40,15 @@ Proposal ProposalSource::unseen(Draw draw, bool fall_back_to_random) {
 }
 
 Proposal ProposalSource::random() {
+  // An initial network already proposed (two files of the same network, or any of them
+  // after a resume: the identities seen are restored) is skipped, not proposed twice.
+  while (m_initial_proposed < m_initial.size()) {
+    Proposal p = m_initial[m_initial_proposed++];
+    if (m_seen.insert(p.network.identity).second) {
+      ++m_accepted;
+      return p;
+    }
+  }
   return unseen([&] { return m_sampler.sample(m_rng); }, false);
 }
 

@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -32,7 +33,11 @@ class ProposalSource {
   const SearchSpace& space() const { return m_space; }
   std::mt19937_64& rng() { return m_rng; }
 
-  /// A uniform sample from the space.
+  /// Networks to propose before any uniform sample, in order (the config's
+  /// initial_architectures, already checked to fit). Those already seen are skipped.
+  void set_initial(std::vector<Proposal> initial) { m_initial = std::move(initial); }
+
+  /// The next initial network not yet proposed, else a uniform sample from the space.
   Proposal random();
   /// A mutation of `parent` (`changes` genes); falls back to a uniform sample when the
   /// parent's neighbourhood yields only networks already seen.
@@ -62,6 +67,8 @@ class ProposalSource {
   int64_t m_rejected_before = 0;  ///< rejections counted before a resume
   int64_t m_duplicates = 0;
   int64_t m_accepted = 0;
+  std::vector<Proposal> m_initial;
+  size_t m_initial_proposed = 0;  ///< how many of m_initial were handed out (or skipped)
 };
 
 }  // namespace hwnas

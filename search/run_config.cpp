@@ -20,7 +20,7 @@ RunConfig parse_run_config(const nlohmann::json& value, const std::string& file)
   c.space = detail::parse_space_section(r, "space", base_dir);
   const McuDatabase boards = detail::parse_mcus_section(r, "mcus");
   c.targets = detail::parse_targets_section(r, "targets", boards, base_dir);
-  c.search = r.take("search") ? detail::parse_search_section(r.child("search")) : SearchConfig{};
+  c.search = r.take("search") ? detail::parse_search_section(r.child("search"), base_dir) : SearchConfig{};
   c.training = r.take("training") ? detail::parse_training_section(r.child("training")) : TrainingOptions{};
   c.int8 = r.take("quantization") ? detail::parse_quantization_section(r.child("quantization"))
                                    : Int8Options{};

@@ -13,6 +13,7 @@
 
 #include "estimators/cost_model.hpp"
 #include "estimators/mcu_database.hpp"
+#include "space/architecture.hpp"
 #include "space/space_spec.hpp"
 #include "trainers/dataset_config.hpp"
 #include "trainers/training_options.hpp"
@@ -53,6 +54,14 @@ struct FidelitySpec {
   bool operator==(const FidelitySpec&) const = default;
 };
 
+/// A network the search evaluates first (search.initial_architectures), before any
+/// uniform sample: a baseline to improve on, or the best of an earlier run.
+struct InitialArchitecture {
+  std::string path;     ///< the arch.json, resolved against the config's folder
+  std::string pointer;  ///< where the config names it, for errors
+  std::shared_ptr<const Architecture> arch;
+};
+
 struct SearchConfig {
   StrategyKind strategy = StrategyKind::kRandom;
   int evaluations = 10;           ///< candidates to train
@@ -82,6 +91,10 @@ struct SearchConfig {
   /// At most this many models retrained by the final rung (0: every Pareto-set member),
   /// chosen like promotions: by non-dominated rank, then crowding, so the extremes stay.
   int max_final = 0;
+  /// Evaluated first, in this order, before the strategy's uniform samples (they count
+  /// among its population_size initial proposals). Each must be a member of the space
+  /// and fit every target; checked when the run starts.
+  std::vector<InitialArchitecture> initial_architectures;
 };
 
 enum class IfExists { kIncrement, kFail };

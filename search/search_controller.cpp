@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "search/feasible_sampler.hpp"
+#include "search/initial_proposals.hpp"
 #include "search/pareto_report.hpp"
 #include "search/retraining_order.hpp"
 #include "util/seeding.hpp"
@@ -49,7 +50,14 @@ SearchController::SearchController(const RunConfig& config, const SearchSpace& s
                  if (!fits) spdlog::debug("rejected {} before training: it does not fit every target", n.identity);
                  return fits;
                },
-               config.search.max_rejections, derive_seed(config.search.seed, kSamplingStream, 0)) {}
+               config.search.max_rejections, derive_seed(config.search.seed, kSamplingStream, 0)) {
+  std::vector<Proposal> initial = initial_proposals(config, space);
+  for (size_t i = 0; i < initial.size(); ++i)
+    spdlog::info("initial network {}: {} ({} parameters, {} MACs)", initial[i].network.identity,
+                 config.search.initial_architectures[i].path, initial[i].network.arch.total_params(),
+                 initial[i].network.arch.total_macs());
+  m_source.set_initial(std::move(initial));
+}
 
 // ---- candidates and rungs ---------------------------------------------------------------
 

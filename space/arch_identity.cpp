@@ -20,15 +20,20 @@ uint64_t fnv1a64(const std::string& text) {
 
 }  // namespace
 
-std::string architecture_identity(const Architecture& arch) {
-  // Reuse the canonical JSON form, with names replaced by producer indices.
-  nlohmann::json j = architecture_to_json(arch);
-  j.erase("name");
-  auto& layers = j["layers"];
+nlohmann::json canonical_layers(const Architecture& arch) {
+  // The canonical JSON form, with names replaced by producer indices.
+  nlohmann::json layers = architecture_to_json(arch).at("layers");
   for (size_t i = 0; i < layers.size(); ++i) {
     layers[i].erase("name");
     layers[i]["inputs"] = arch.input_indices(i);
   }
+  return layers;
+}
+
+std::string architecture_identity(const Architecture& arch) {
+  nlohmann::json j = architecture_to_json(arch);
+  j.erase("name");
+  j["layers"] = canonical_layers(arch);
   char buffer[17];
   std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(fnv1a64(j.dump())));
   return buffer;

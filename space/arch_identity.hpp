@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "space/architecture.hpp"
 
 namespace hwnas {
@@ -13,5 +15,10 @@ namespace hwnas {
 /// for each layer its op, attributes and producer indices; layer and network names are
 /// excluded).
 std::string architecture_identity(const Architecture& arch);
+
+/// What the identity hashes: per layer its canonical JSON (op and every attribute) with
+/// the name removed and the inputs given as producer indices (-1: the network input).
+/// Two networks are the same when these arrays and their input shapes are equal.
+nlohmann::json canonical_layers(const Architecture& arch);
 
 }  // namespace hwnas

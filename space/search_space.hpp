@@ -27,6 +27,13 @@ struct DecodedNetwork {
   std::vector<char> active;
 };
 
+/// The layers the first stages of a genome build (see SearchSpace::decode_prefix).
+struct DecodedPrefix {
+  TensorShape input;          ///< the network input (the space may choose the resolution)
+  std::vector<Layer> layers;  ///< shapes inferred, not yet checked as a whole network
+  std::vector<char> active;   ///< genes read so far
+};
+
 /// A genome that decodes to an invalid network; names the stage whose layers fail.
 class SpaceDecodeError : public UserError {
  public:
@@ -65,6 +72,13 @@ class SearchSpace {
   /// which the load-time check makes unlikely but cannot rule out for every space.
   Architecture decode(const Genome& genome) const;
   DecodedNetwork decode_detailed(const Genome& genome) const;
+  /// The layers of the first `stage_count` stages only, the last of them cut after its
+  /// first `last_stage_blocks` blocks: genes of later stages and blocks are not read, so
+  /// a network can be matched stage by stage and block by block (encode_architecture).
+  /// Records in `stage_of_layer`, when given, the stage that built each layer.
+  /// @throws SpaceDecodeError if a block of those stages is invalid.
+  DecodedPrefix decode_prefix(const Genome& genome, size_t stage_count, int last_stage_blocks,
+                              std::vector<int>* stage_of_layer = nullptr) const;
   std::string identity(const Genome& genome) const;
 
   /// Changes `changes` active genes (fewer if there are fewer) to other values, retrying

@@ -1,8 +1,10 @@
 // This file implements genome decoding (SearchSpace::decode_detailed): each stage's
 // blocks become IR layers, with shapes tracked as layers are added so that blocks can
 // decide what fits (a residual add only where input and output shapes agree).
+#include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "space/arch_identity.hpp"
@@ -230,26 +232,26 @@ std::string stage_error(const SpaceSpec& spec, const StageSpec& stage, const std
 
 }  // namespace
 
-DecodedNetwork SearchSpace::decode_detailed(const Genome& genome) const {
+DecodedPrefix SearchSpace::decode_prefix(const Genome& genome, size_t stage_count, int last_stage_blocks,
+                                        std::vector<int>* stage_of_layer) const {
   const SpaceSpec& spec = *m_spec;
   assert(genome.size() == spec.genes.size());
-  std::vector<char> active(spec.genes.size(), 0);
-  const GenomeReader reader(spec, genome, active);
+  DecodedPrefix out;
+  out.active.assign(spec.genes.size(), 0);
+  const GenomeReader reader(spec, genome, out.active);
 
-  TensorShape input = m_data_shape;
-  if (spec.has_resolution) std::tie(input.h, input.w) = value_size2(reader.get(spec.resolution));
+  out.input = m_data_shape;
+  if (spec.has_resolution) std::tie(out.input.h, out.input.w) = value_size2(reader.get(spec.resolution));
   const double width = value_number(reader.get(spec.width_multiplier));
   // Rounding applies at every chosen width, 1.0 included, so that filter counts move
   // smoothly with the multiplier; a space without a width keeps its filters as written.
   const bool round_channels = !spec.width_multiplier.is_fixed() || width != 1.0;
 
-  NetworkBuilder net(input);
-  // Which stage built each layer: the checks that only the whole network can make (the
-  // size of every tensor) must still name the stage at fault.
-  std::vector<int> stage_of_layer;
-  for (size_t s = 0; s < spec.stages.size(); ++s) {
+  NetworkBuilder net(out.input);
+  for (size_t s = 0; s < std::min(stage_count, spec.stages.size()); ++s) {
     const StageSpec& stage = spec.stages[s];
-    const int depth = value_int(reader.get(stage.depth));
+    int depth = value_int(reader.get(stage.depth));
+    if (s + 1 == stage_count) depth = std::min(depth, last_stage_blocks);
     for (int b = 0; b < depth; ++b) {
       const BlockKind kind = *parse_block_kind(reader.get(stage.block, b).get<std::string>());
       const BlockValues values(reader, stage, b);
@@ -263,12 +265,22 @@ DecodedNetwork SearchSpace::decode_detailed(const Genome& genome) const {
         throw SpaceDecodeError(int(s), e.what(), stage_error(spec, stage, e.what()));
       }
     }
-    stage_of_layer.resize(net.size(), int(s));
+    if (stage_of_layer) stage_of_layer->resize(net.size(), int(s));
   }
+  out.layers = net.take_layers();
+  return out;
+}
+
+DecodedNetwork SearchSpace::decode_detailed(const Genome& genome) const {
+  const SpaceSpec& spec = *m_spec;
+  // Which stage built each layer: the checks that only the whole network can make (the
+  // size of every tensor) must still name the stage at fault.
+  std::vector<int> stage_of_layer;
+  DecodedPrefix net = decode_prefix(genome, spec.stages.size(), std::numeric_limits<int>::max(), &stage_of_layer);
   try {
-    Architecture arch(spec.name, input, net.take_layers());
+    Architecture arch(spec.name, net.input, std::move(net.layers));
     std::string id = architecture_identity(arch);
-    return {std::move(arch), std::move(id), std::move(active)};
+    return {std::move(arch), std::move(id), std::move(net.active)};
   } catch (const ArchitectureError& e) {
     const int s = e.layer_index() >= 0 ? stage_of_layer[size_t(e.layer_index())] : int(spec.stages.size()) - 1;
     throw SpaceDecodeError(s, e.what(), stage_error(spec, spec.stages[size_t(s)], e.what()));

@@ -158,6 +158,47 @@ TEST_SUITE("run_config") {
     expect_rejected([](auto& c) { c["search"]["sample_size"] = 50; }, "/search/sample_size", "population_size");
   }
 
+  TEST_CASE("search.initial_architectures: resolved against the config's folder, members of the space that fit") {
+    TempDir dir("config");
+    // The space of valid_config(): one or two 3x3 convolutions of 4 or 8 filters.
+    auto network = [&](const std::string& name, int filters) {
+      const std::string path = dir.file(name + ".json");
+      nlohmann::json arch = nlohmann::json::parse(R"({"name": "given", "input": {"shape": [12, 12, 1]}, "layers": [
+        {"name": "c", "op": "conv2d", "filters": 8, "kernel": 3, "use_bias": false}, {"name": "bn", "op": "batch_norm"},
+        {"name": "r", "op": "relu"}, {"name": "g", "op": "global_avg_pool"}, {"name": "fc", "op": "dense", "units": 3},
+        {"name": "p", "op": "softmax"}]})");
+      arch["layers"][0]["filters"] = filters;
+      write_text(path, arch.dump());
+      return path;
+    };
+    const std::string member = network("member", 8), outsider = network("outsider", 16);
+    std::filesystem::create_directories(dir.file("configs"));
+    nlohmann::json config = valid_config();
+    config["search"]["initial_architectures"] = {"../member.json"};
+    write_text(dir.file("configs/config.json"), config.dump());
+    const RunConfig c = load_run_config(dir.file("configs/config.json"));
+    REQUIRE(c.search.initial_architectures.size() == 1);
+    CHECK(c.search.initial_architectures[0].path == member);
+    CHECK(c.search.initial_architectures[0].arch->total_params() == 8 * 9 + 4 * 8 + 8 * 3 + 3);  // conv, BN, dense
+    const CommandResult r = run_nas_run("validate '" + dir.file("configs/config.json") + "'");
+    CHECK_MESSAGE(r.exit_code == 0, r.output);
+    CHECK(contains(r.output, "1 initial network,"));
+
+    expect_rejected([](auto& c) { c["search"]["initial_architectures"] = {"/nonexistent/arch.json"}; },
+                    "/search/initial_architectures/0", "/nonexistent/arch.json");
+    expect_rejected([](auto& c) { c["search"]["initial_architectures"] = {7}; }, "/search/initial_architectures/0",
+                    "the path of an arch.json");
+    expect_rejected([&](auto& c) { c["search"]["initial_architectures"] = {member, outsider}; },
+                    "/search/initial_architectures/1",
+                    "not a member of space 'space': no choice of the space builds its layer 1 ('c', conv2d)");
+    expect_rejected(
+        [&](auto& c) {
+          c["search"]["initial_architectures"] = {member};
+          c["targets"][0]["max_latency_ms"] = 0.001;
+        },
+        "/search/initial_architectures/0", "does not fit target 0 (STM32F746): latency ");
+  }
+
   TEST_CASE("max_model_kb bounds the model, not the runtime's code") {
     TempDir dir("config");
     nlohmann::json config = valid_config();

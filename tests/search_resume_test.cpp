@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "space/arch_identity.hpp"
+#include "space/arch_json.hpp"
 #include "tests/test_support.hpp"
 
 namespace hwnas::test {
@@ -143,6 +145,50 @@ TEST_SUITE("search_resume") {
 
     r = run_nas_run("resume '" + dir.file("nowhere") + "'");
     CHECK(r.exit_code == 2);
+  }
+
+  TEST_CASE("initial architectures are evaluated first, in order; a resumed run repeats the straight one") {
+    TempDir dir;
+    // Two members of resume_config's space, written by hand: a 5x5 convolution of 4 at
+    // stride 2, and a 3x3 convolution of 8 followed by a dense layer of 12.
+    const auto write_network = [&](const std::string& name, const std::string& layers) {
+      write_text(dir.file(name), R"({"name": "given", "input": {"shape": [12, 12, 1]}, "layers": [)" + layers +
+                                     R"(, {"name": "logits", "op": "dense", "units": 3}, {"name": "p", "op": "softmax"}]})");
+      return architecture_identity(load_architecture(dir.file(name)));
+    };
+    const std::string first = write_network(
+        "first.json", R"({"name": "c", "op": "conv2d", "filters": 4, "kernel": 5, "stride": 2, "use_bias": false},
+        {"name": "bn", "op": "batch_norm"}, {"name": "r", "op": "relu"}, {"name": "g", "op": "global_avg_pool"})");
+    const std::string second = write_network(
+        "second.json", R"({"name": "c", "op": "conv2d", "filters": 8, "kernel": 3, "use_bias": false},
+        {"name": "bn", "op": "batch_norm"}, {"name": "r", "op": "relu"}, {"name": "g", "op": "global_avg_pool"},
+        {"name": "d", "op": "dense", "units": 12}, {"name": "dr", "op": "relu"})");
+    nlohmann::json config = resume_config("aging_evolution", dir.file("straight"));
+    for (const char* key : {"fidelity", "promotions", "promotion_eta"}) config["search"].erase(key);
+    config["search"]["retrain_final"] = false;
+    config["search"]["evaluations"] = 6;
+    // The second file twice: a network is never evaluated twice.
+    config["search"]["initial_architectures"] = {dir.file("first.json"), dir.file("second.json"),
+                                                 dir.file("second.json")};
+    const std::string straight = straight_run(dir, config);
+    const auto history = comparable_history(straight);
+    REQUIRE(history.size() == 6);
+    CHECK(history.at({0, 0})["id"] == first);
+    CHECK(history.at({1, 0})["id"] == second);
+    std::set<std::string> ids;
+    for (const auto& [key, record] : history) ids.insert(record["id"].get<std::string>());
+    CHECK(ids.size() == 6);
+    CHECK(contains(read_text(straight + "/run.log"), "initial network " + first + ": " + dir.file("first.json")));
+
+    // Stopped after 3 evaluations, then resumed with the budget of 6.
+    config["output"]["dir"] = dir.file("resumed");
+    config["search"]["evaluations"] = 3;
+    const std::string resumed = straight_run(dir, config);
+    config["search"]["evaluations"] = 6;
+    write_text(dir.file("more.json"), config.dump(2));
+    const CommandResult r = run_nas_run("'" + dir.file("more.json") + "' --resume --log-level warn");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+    CHECK(comparable_history(resumed) == history);
   }
 
   TEST_CASE("multi-fidelity: successive halving promotes a subset, the final stage retrains the Pareto sets") {
