@@ -168,10 +168,12 @@ FidelitySpec parse_fidelity(JsonReader r) {
 
 SearchConfig parse_search_section(JsonReader r, const std::filesystem::path& base_dir) {
   SearchConfig s;
-  const std::string strategy = r.get_enum_or("strategy", {"random", "aging_evolution", "nsga2"}, "random");
+  const std::string strategy =
+      r.get_enum_or("strategy", {"random", "aging_evolution", "nsga2", "local_search"}, "random");
   s.strategy = strategy == "random"            ? StrategyKind::kRandom
                : strategy == "aging_evolution" ? StrategyKind::kAgingEvolution
-                                               : StrategyKind::kNsga2;
+               : strategy == "nsga2"           ? StrategyKind::kNsga2
+                                               : StrategyKind::kLocalSearch;
   s.evaluations = int(r.get_int_or("evaluations", 10, 1, 1000000));
   s.seed = uint64_t(r.get_int_or("seed", 1, 0, int64_t(1) << 53));
   s.max_wall_minutes = r.get_double_or("max_wall_minutes", 0, 0, 1e7);

@@ -56,6 +56,17 @@ Proposal ProposalSource::mutate(const Genome& parent, int changes) {
   return unseen([&] { return m_sampler.mutate(parent, m_rng, changes); }, true);
 }
 
+std::optional<Proposal> ProposalSource::exactly(const Genome& genome) {
+  std::optional<Proposal> p = m_sampler.consider(genome);
+  if (!p) return std::nullopt;
+  if (!m_seen.insert(p->network.identity).second) {
+    ++m_duplicates;
+    return std::nullopt;
+  }
+  ++m_accepted;
+  return p;
+}
+
 Proposal ProposalSource::crossover(const Genome& a, const Genome& b, int changes) {
   return unseen([&] { return m_sampler.mutate(m_space.crossover(a, b, m_rng), m_rng, changes); }, true);
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -42,6 +43,9 @@ class ProposalSource {
   /// A mutation of `parent` (`changes` genes); falls back to a uniform sample when the
   /// parent's neighbourhood yields only networks already seen.
   Proposal mutate(const Genome& parent, int changes = 1);
+  /// `genome` itself if it fits every target and has not been proposed; else nothing
+  /// (a local search walks through neighbours, many of which do not fit).
+  std::optional<Proposal> exactly(const Genome& genome);
   /// Uniform crossover of a and b, then a mutation of the child.
   Proposal crossover(const Genome& a, const Genome& b, int changes = 1);
 

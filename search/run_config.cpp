@@ -52,6 +52,7 @@ const char* strategy_name(StrategyKind kind) {
     case StrategyKind::kRandom: return "random";
     case StrategyKind::kAgingEvolution: return "aging_evolution";
     case StrategyKind::kNsga2: return "nsga2";
+    case StrategyKind::kLocalSearch: return "local_search";
   }
   return "?";
 }

@@ -35,7 +35,7 @@ struct TargetConfig {
   double safety_margin = 0.1;  ///< a candidate must fit in (1 - margin) x budget
 };
 
-enum class StrategyKind { kRandom, kAgingEvolution, kNsga2 };
+enum class StrategyKind { kRandom, kAgingEvolution, kNsga2, kLocalSearch };
 
 /// The config name of a strategy ("random", "aging_evolution", "nsga2").
 const char* strategy_name(StrategyKind kind);

@@ -222,6 +222,7 @@ std::unique_ptr<Strategy> make_strategy(const SearchConfig& search) {
     case StrategyKind::kRandom: return std::make_unique<RandomSearch>();
     case StrategyKind::kAgingEvolution: return std::make_unique<AgingEvolution>(search);
     case StrategyKind::kNsga2: return std::make_unique<Nsga2>(search);
+    case StrategyKind::kLocalSearch: return make_local_search();
   }
   return nullptr;
 }

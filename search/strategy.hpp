@@ -43,6 +43,8 @@ class Strategy {
 
 /// The strategy `search` names, with its parameters.
 std::unique_ptr<Strategy> make_strategy(const SearchConfig& search);
+/// Hill climbing with restarts (local_search.cpp).
+std::unique_ptr<Strategy> make_local_search();
 
 /// One member of an evolving population, as strategies store and checkpoint it.
 struct Member {

@@ -34,6 +34,9 @@ class ConstrainedSampler {
   /// @throws UserError after max_rejections rejections in a row.
   Proposal mutate(const Genome& parent, std::mt19937_64& rng, int changes = 1);
 
+  /// `genome` as a proposal if it decodes and passes the predicate; counted like a draw.
+  /// @throws UserError after max_rejections rejections in a row.
+  std::optional<Proposal> consider(Genome genome) { return check(std::move(genome)); }
   int64_t accepted() const { return m_accepted; }
   int64_t rejected() const { return m_rejected; }
   /// Rejections because the genome decoded to an invalid network (included in rejected()).

@@ -57,7 +57,8 @@ TEST_SUITE("strategies") {
   TEST_CASE("every strategy proposes feasible networks it has never proposed before") {
     const SearchSpace space = unas_space();
     const int64_t budget = 60000;
-    for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kAgingEvolution, StrategyKind::kNsga2}) {
+    for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kAgingEvolution, StrategyKind::kNsga2,
+                              StrategyKind::kLocalSearch}) {
       CAPTURE(strategy_name(kind));
       ProposalSource source(space, params_at_most(budget), 10000, 7);
       auto strategy = make_strategy(evolution_config(kind));
@@ -74,7 +75,8 @@ TEST_SUITE("strategies") {
 
   TEST_CASE("a saved strategy and source replay the same proposals") {
     const SearchSpace space = unas_space();
-    for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kAgingEvolution, StrategyKind::kNsga2}) {
+    for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kAgingEvolution, StrategyKind::kNsga2,
+                              StrategyKind::kLocalSearch}) {
       CAPTURE(strategy_name(kind));
       ProposalSource source(space, params_at_most(80000), 10000, 11);
       auto strategy = make_strategy(evolution_config(kind));
@@ -89,6 +91,51 @@ TEST_SUITE("strategies") {
       CHECK(drive(*restored, restored_source, 12, 10) == original);
       CHECK(restored_source.rejected() == source.rejected());
     }
+  }
+
+  TEST_CASE("local search proposes its incumbent's neighbours, moves on a better result, restarts at a local optimum") {
+    const SearchSpace space = unas_space();
+    ProposalSource source(space, params_at_most(1000000), 10000, 5);
+    auto strategy = make_strategy(evolution_config(StrategyKind::kLocalSearch));
+    const auto result = [](const Proposal& p, int index, double accuracy) {
+      Observation o = observe(p, index);
+      o.accuracy = accuracy;
+      return o;
+    };
+    int index = 0;
+    const Proposal start = strategy->propose(source);
+    strategy->observe(result(start, index++, 0.5));
+    // Worse neighbours: the climb stays at the start.
+    for (int i = 0; i < 5; ++i) {
+      const Proposal p = strategy->propose(source);
+      CHECK(genes_differing(p.genome, start.genome) == 1);
+      CHECK(p.network.identity != start.network.identity);
+      strategy->observe(result(p, index++, 0.4));
+    }
+    // A better neighbour becomes the incumbent: the next proposals are its neighbours.
+    const Proposal better = strategy->propose(source);
+    strategy->observe(result(better, index++, 0.6));
+    for (int i = 0; i < 5; ++i) {
+      const Proposal p = strategy->propose(source);
+      CHECK(genes_differing(p.genome, better.genome) == 1);
+      strategy->observe(result(p, index++, 0.3));
+    }
+    // Its whole neighbourhood, none better: the next proposal restarts, and its result
+    // (worse as it may be) starts the next climb.
+    const std::vector<Genome> around = space.neighbours(better.genome);
+    std::set<std::string> neighbour_ids;
+    for (const Genome& g : around) neighbour_ids.insert(space.identity(g));
+    Proposal p = strategy->propose(source);
+    int guard = 0;
+    while (neighbour_ids.count(p.network.identity) && ++guard < 10000) {
+      strategy->observe(result(p, index++, 0.3));
+      p = strategy->propose(source);
+    }
+    CHECK(genes_differing(p.genome, better.genome) > 1);
+    strategy->observe(result(p, index++, 0.1));
+    const Proposal after = strategy->propose(source);
+    CHECK(genes_differing(after.genome, p.genome) == 1);
+    CHECK(strategy->state()["incumbent"]["index"] == index - 1);
   }
 
   TEST_CASE("aging evolution with accuracy alone mutates its most accurate member") {
