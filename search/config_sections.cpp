@@ -13,10 +13,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A path written in the config: relative ones are relative to the config's folder.
+fs::path resolved(const std::string& raw, const fs::path& base_dir) {
+  return fs::path(raw).is_absolute() ? fs::path(raw) : base_dir / raw;
+}
+
 // A path value: resolved against the config's folder; must name an existing file.
 std::string existing_file(JsonReader& r, const std::string& key, const fs::path& base_dir) {
   const std::string raw = r.get_string(key);
-  const fs::path p = fs::path(raw).is_absolute() ? fs::path(raw) : base_dir / raw;
+  const fs::path p = resolved(raw, base_dir);
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) r.fail(key, "an existing file (looked for " + p.string() + ")");
   return p.lexically_normal().string();
@@ -116,8 +121,7 @@ TargetConfig parse_target(JsonReader& r, const McuDatabase& db, const fs::path& 
   const RuntimeProfile profile = resolve_runtime_profile(r.get_string_or("runtime", "tflm-cmsis-nn"),
                                                          base_dir.string(), r.file(), r.pointer_of("runtime"));
   if (r.take("calibration")) {
-    fs::path path = r.get_string("calibration");
-    if (path.is_relative()) path = base_dir / path;
+    const fs::path path = resolved(r.get_string("calibration"), base_dir);
     const LatencyCoefficients c = read_calibration_file(path.string(), profile, *mcu);
     t.cost = CostTarget::make(*mcu, profile, &c);
   } else {
@@ -168,12 +172,12 @@ FidelitySpec parse_fidelity(JsonReader r) {
 
 SearchConfig parse_search_section(JsonReader r, const std::filesystem::path& base_dir) {
   SearchConfig s;
-  const std::string strategy =
-      r.get_enum_or("strategy", {"random", "aging_evolution", "nsga2", "local_search"}, "random");
-  s.strategy = strategy == "random"            ? StrategyKind::kRandom
-               : strategy == "aging_evolution" ? StrategyKind::kAgingEvolution
-               : strategy == "nsga2"           ? StrategyKind::kNsga2
-                                               : StrategyKind::kLocalSearch;
+  const std::vector<StrategyKind> kinds = {StrategyKind::kRandom, StrategyKind::kAgingEvolution,
+                                           StrategyKind::kNsga2, StrategyKind::kLocalSearch};
+  std::vector<std::string> names;
+  for (StrategyKind k : kinds) names.push_back(strategy_name(k));
+  const std::string strategy = r.get_enum_or("strategy", names, "random");
+  s.strategy = kinds[size_t(std::find(names.begin(), names.end(), strategy) - names.begin())];
   s.evaluations = int(r.get_int_or("evaluations", 10, 1, 1000000));
   s.seed = uint64_t(r.get_int_or("seed", 1, 0, int64_t(1) << 53));
   s.max_wall_minutes = r.get_double_or("max_wall_minutes", 0, 0, 1e7);
@@ -212,8 +216,7 @@ SearchConfig parse_search_section(JsonReader r, const std::filesystem::path& bas
       InitialArchitecture a;
       a.pointer = pointer_index(r.pointer_of("initial_architectures"), i);
       if (!files[i].is_string()) throw ConfigError(r.file(), a.pointer, "the path of an arch.json", files[i].dump());
-      const fs::path p = fs::path(files[i].get<std::string>());
-      a.path = (p.is_absolute() ? p : base_dir / p).lexically_normal().string();
+      a.path = resolved(files[i].get<std::string>(), base_dir).lexically_normal().string();
       try {
         a.arch = std::make_shared<const Architecture>(load_architecture(a.path));
       } catch (const UserError& e) {

@@ -22,14 +22,17 @@ ProposalSource::ProposalSource(const SearchSpace& space, NetworkPredicate fits, 
       m_rng(seed),
       m_max_rejections(max_rejections) {}
 
+bool ProposalSource::first_sight(const Proposal& p) {
+  if (!m_seen.insert(p.network.identity).second) return false;
+  ++m_accepted;
+  return true;
+}
+
 template <typename Draw>
 Proposal ProposalSource::unseen(Draw draw, bool fall_back_to_random) {
   for (int attempt = 0;; ++attempt) {
     Proposal p = draw();
-    if (m_seen.insert(p.network.identity).second) {
-      ++m_accepted;
-      return p;
-    }
+    if (first_sight(p)) return p;
     ++m_duplicates;
     if (attempt + 1 >= m_max_rejections) {
       if (fall_back_to_random) return random();
@@ -44,10 +47,7 @@ Proposal ProposalSource::random() {
   // after a resume: the identities seen are restored) is skipped, not proposed twice.
   while (m_initial_proposed < m_initial.size()) {
     Proposal p = m_initial[m_initial_proposed++];
-    if (m_seen.insert(p.network.identity).second) {
-      ++m_accepted;
-      return p;
-    }
+    if (first_sight(p)) return p;
   }
   return unseen([&] { return m_sampler.sample(m_rng); }, false);
 }
@@ -59,12 +59,9 @@ Proposal ProposalSource::mutate(const Genome& parent, int changes) {
 std::optional<Proposal> ProposalSource::exactly(const Genome& genome) {
   std::optional<Proposal> p = m_sampler.consider(genome);
   if (!p) return std::nullopt;
-  if (!m_seen.insert(p->network.identity).second) {
-    ++m_duplicates;
-    return std::nullopt;
-  }
-  ++m_accepted;
-  return p;
+  if (first_sight(*p)) return p;
+  ++m_duplicates;
+  return std::nullopt;
 }
 
 Proposal ProposalSource::crossover(const Genome& a, const Genome& b, int changes) {

@@ -62,6 +62,8 @@ class ProposalSource {
  private:
   template <typename Draw>
   Proposal unseen(Draw draw, bool fall_back_to_random);
+  /// Marks `p` as seen and counts it accepted; false if it was seen before.
+  bool first_sight(const Proposal& p);
 
   const SearchSpace& m_space;
   std::set<std::string> m_seen;

@@ -43,7 +43,8 @@ class Encoder {
     for (const auto& [name, gene] : m_spec.named_choices) named.insert(gene);
     for (size_t s = 0; s < m_spec.stages.size(); ++s) {
       const StageSpec& stage = m_spec.stages[s];
-      m_per_block[s].resize(size_t(stage.max_depth));
+      // At least one block level, so that the stage's last level always decodes it whole.
+      m_per_block[s].resize(size_t(std::max(1, stage.max_depth)));
       std::vector<const ValueSlot*> slots = {&stage.depth, &stage.block};
       for (const auto& [key, slot] : stage.params) slots.push_back(&slot);
       for (const ValueSlot* slot : slots) {
@@ -77,12 +78,14 @@ class Encoder {
   bool stage(size_t s) {
     if (s == m_spec.stages.size()) return m_space.identity(m_genome) == m_target_identity;
     std::set<std::vector<int>> finished;
-    return enumerate(m_stage_wide[s], false, [&] { return decode(s + 1, 0); }, [&] { return block(s, 0, finished); });
+    // With no block built yet, the stage-wide genes add no layer to check: each
+    // combination goes on to the blocks, which check it.
+    return enumerate(m_stage_wide[s], false, [] { return true; }, [&] { return block(s, 0, finished); });
   }
 
   bool block(size_t s, size_t b, std::set<std::vector<int>>& finished) {
     if (b == m_per_block[s].size()) {
-      if (!decode(s + 1, std::numeric_limits<int>::max())) return false;
+      // The last decode built the whole stage (all max_depth blocks) and matched.
       const std::vector<char> active = m_active;
       std::vector<int> read;
       for (const auto* group : stage_groups(s))
