@@ -40,6 +40,7 @@ inline const std::vector<ShippedBinding>& shipped_bindings() {
   static const std::vector<ShippedBinding> all = {
       {"mcunet.json", {28, 28, 1}, 10},     {"mcunet.json", {96, 96, 3}, 10, false}, {"unas.json", {28, 28, 1}, 10},
       {"ds_cnn_2d.json", {49, 10, 1}, 12}, {"ds_cnn_1d.json", {128, 1, 3}, 6}, {"vision_cnn.json", {28, 28, 1}, 10},
+      {"ds_cnn_vision.json", {28, 28, 1}, 10},
   };
   return all;
 }
