@@ -31,8 +31,13 @@ bool ProposalSource::first_sight(const Proposal& p) {
 template <typename Draw>
 Proposal ProposalSource::unseen(Draw draw, bool fall_back_to_random) {
   for (int attempt = 0;; ++attempt) {
-    Proposal p = draw();
-    if (first_sight(p)) return p;
+    std::optional<Proposal> p = draw();
+    if (!p) {
+      // Only mutations come back empty: the parent has no feasible offspring.
+      spdlog::debug("no feasible mutation of the parent in {} tries; a uniform sample instead", m_max_rejections);
+      return random();
+    }
+    if (first_sight(*p)) return std::move(*p);
     ++m_duplicates;
     if (attempt + 1 >= m_max_rejections) {
       if (fall_back_to_random) return random();
@@ -49,7 +54,7 @@ Proposal ProposalSource::random() {
     Proposal p = m_initial[m_initial_proposed++];
     if (first_sight(p)) return p;
   }
-  return unseen([&] { return m_sampler.sample(m_rng); }, false);
+  return unseen([&] { return std::optional<Proposal>(m_sampler.sample(m_rng)); }, false);
 }
 
 Proposal ProposalSource::mutate(const Genome& parent, int changes) {

@@ -41,12 +41,12 @@ class ProposalSource {
   /// The next initial network not yet proposed, else a uniform sample from the space.
   Proposal random();
   /// A mutation of `parent` (`changes` genes); falls back to a uniform sample when the
-  /// parent's neighbourhood yields only networks already seen.
+  /// parent's neighbourhood yields only networks already seen, or none that fits.
   Proposal mutate(const Genome& parent, int changes = 1);
   /// `genome` itself if it fits every target and has not been proposed; else nothing
   /// (a local search walks through neighbours, many of which do not fit).
   std::optional<Proposal> exactly(const Genome& genome);
-  /// Uniform crossover of a and b, then a mutation of the child.
+  /// Uniform crossover of a and b, then a mutation of the child; the same fallbacks.
   Proposal crossover(const Genome& a, const Genome& b, int changes = 1);
 
   /// Marks an identity as proposed (on resume, for networks proposed before).

@@ -10,7 +10,7 @@ namespace hwnas {
 ConstrainedSampler::ConstrainedSampler(const SearchSpace& space, NetworkPredicate accept, int64_t max_rejections)
     : m_space(space), m_accept(std::move(accept)), m_max_rejections(max_rejections) {}
 
-std::optional<Proposal> ConstrainedSampler::check(Genome genome) {
+std::optional<Proposal> ConstrainedSampler::check(Genome genome, bool limited) {
   std::optional<Proposal> accepted;
   try {
     DecodedNetwork network = m_space.decode_detailed(genome);
@@ -26,6 +26,7 @@ std::optional<Proposal> ConstrainedSampler::check(Genome genome) {
     return accepted;
   }
   ++m_rejected;
+  if (!limited) return std::nullopt;
   if (++m_rejected_in_a_row >= m_max_rejections)
     throw UserError("search space '" + m_space.name() + "' has (almost) no member that meets the constraints: " +
                     std::to_string(m_rejected_in_a_row) + " proposals in a row were rejected (" +
@@ -40,9 +41,10 @@ Proposal ConstrainedSampler::sample(std::mt19937_64& rng) {
     if (auto p = check(m_space.sample(rng))) return std::move(*p);
 }
 
-Proposal ConstrainedSampler::mutate(const Genome& parent, std::mt19937_64& rng, int changes) {
-  for (;;)
-    if (auto p = check(m_space.mutate(parent, rng, changes))) return std::move(*p);
+std::optional<Proposal> ConstrainedSampler::mutate(const Genome& parent, std::mt19937_64& rng, int changes) {
+  for (int64_t tries = 0; tries < m_max_rejections; ++tries)
+    if (auto p = check(m_space.mutate(parent, rng, changes), false)) return p;
+  return std::nullopt;
 }
 
 }  // namespace hwnas

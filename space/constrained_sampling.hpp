@@ -30,9 +30,11 @@ class ConstrainedSampler {
   /// A uniform sample that passes the predicate.
   /// @throws UserError after max_rejections rejections in a row.
   Proposal sample(std::mt19937_64& rng);
-  /// A mutation of `parent` that passes the predicate.
-  /// @throws UserError after max_rejections rejections in a row.
-  Proposal mutate(const Genome& parent, std::mt19937_64& rng, int changes = 1);
+  /// A mutation of `parent` that passes the predicate, or nothing after max_rejections
+  /// tries: a parent on its budgets can have no feasible mutation at all (a crossover
+  /// child of two networks on them often has none), which says nothing about the space,
+  /// so these rejections do not count towards sample()'s limit.
+  std::optional<Proposal> mutate(const Genome& parent, std::mt19937_64& rng, int changes = 1);
 
   /// `genome` as a proposal if it decodes and passes the predicate; counted like a draw.
   /// @throws UserError after max_rejections rejections in a row.
@@ -43,8 +45,9 @@ class ConstrainedSampler {
   int64_t invalid() const { return m_invalid; }
 
  private:
-  /// The proposal if it decodes and passes; counts and limits rejections otherwise.
-  std::optional<Proposal> check(Genome genome);
+  /// The proposal if it decodes and passes; counts rejections otherwise, and limits those
+  /// in a row when `limited`.
+  std::optional<Proposal> check(Genome genome, bool limited = true);
 
   const SearchSpace& m_space;
   NetworkPredicate m_accept;

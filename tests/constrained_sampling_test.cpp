@@ -67,7 +67,9 @@ TEST_SUITE("constrained_sampling") {
     std::mt19937_64 rng(kSeed);
     const Proposal parent = sampler.sample(rng);
     for (int i = 0; i < 100; ++i) {
-      const Proposal child = sampler.mutate(parent.genome, rng, 1 + i % 3);
+      const std::optional<Proposal> mutated = sampler.mutate(parent.genome, rng, 1 + i % 3);
+      REQUIRE(mutated);
+      const Proposal& child = *mutated;
       CHECK(child.network.arch.total_params() <= budget);
       CHECK(child.network.identity != parent.network.identity);
       CHECK(child.network.identity == space.identity(child.genome));
@@ -85,12 +87,29 @@ TEST_SUITE("constrained_sampling") {
 
     // The message names the space, so a run with several can tell which.
     try {
-      ConstrainedSampler(space, [](const DecodedNetwork&) { return false; }, 50).mutate(space.first_genome(), rng);
-      FAIL("mutate did not give up");
+      ConstrainedSampler(space, [](const DecodedNetwork&) { return false; }, 50).sample(rng);
+      FAIL("sample did not give up");
     } catch (const UserError& e) {
       CHECK(contains(e.what(), "search space 'unas'"));
       CHECK(contains(e.what(), "rejected"));
     }
+  }
+
+  TEST_CASE("a parent with no feasible mutation is given up on, without ending the run") {
+    // Run 17 (NSGA-II from a network on all its budgets) died here: a crossover child of
+    // two such networks had no feasible mutation, and 10,000 tries counted as the space's
+    // rejections in a row.
+    const SearchSpace space = unas_space();
+    const int64_t budget = tight_param_budget(space);
+    std::mt19937_64 rng(kSeed);
+    ConstrainedSampler sampler(space, params_at_most(budget), 50);
+    const Proposal small = sampler.sample(rng);
+    ConstrainedSampler none_fit(space, [](const DecodedNetwork&) { return false; }, 50);
+    CHECK_FALSE(none_fit.mutate(small.genome, rng).has_value());
+    CHECK(none_fit.rejected() == 50);
+    // Those rejections are not in a row for sample(): it still gets its 50.
+    CHECK_THROWS_WITH_AS(none_fit.sample(rng), doctest::Contains("50 proposals in a row"), UserError);
+    CHECK(none_fit.rejected() == 100);
   }
 
   TEST_CASE("max_rejections counts rejections in a row, not in total") {
@@ -115,7 +134,7 @@ TEST_SUITE("constrained_sampling") {
     for (int i = 0; i < 30; ++i) {
       const Proposal pa = a.sample(rng_a), pb = b.sample(rng_b);
       CHECK(pa.genome == pb.genome);
-      CHECK(a.mutate(pa.genome, rng_a).genome == b.mutate(pb.genome, rng_b).genome);
+      CHECK(a.mutate(pa.genome, rng_a)->genome == b.mutate(pb.genome, rng_b)->genome);
     }
     CHECK(a.rejected() == b.rejected());
   }

@@ -73,6 +73,29 @@ TEST_SUITE("strategies") {
     }
   }
 
+  TEST_CASE("a parent with no feasible mutation or crossover child gets a uniform sample instead") {
+    // Run 17 (NSGA-II from a network on all its budgets) ended with "10000 proposals in a
+    // row were rejected" although a quarter of the space fit: the tries were mutations of
+    // one crossover child with no feasible neighbour.
+    const SearchSpace space = unas_space();
+    std::mt19937_64 rng(21);
+    Genome huge = space.sample(rng);
+    for (int i = 0; i < 300; ++i) {
+      const Genome g = space.sample(rng);
+      if (space.decode(g).total_params() > space.decode(huge).total_params()) huge = g;
+    }
+    const int64_t budget = 20000;
+    REQUIRE(space.decode(huge).total_params() > 20 * budget);  // no single change gets it under
+    ProposalSource source(space, params_at_most(budget), 50, 3);
+    for (int i = 0; i < 3; ++i) {
+      const Proposal m = source.mutate(huge, 1);
+      CHECK(m.network.arch.total_params() <= budget);
+      const Proposal c = source.crossover(huge, huge, 1);
+      CHECK(c.network.arch.total_params() <= budget);
+    }
+    CHECK(source.accepted() == 6);
+  }
+
   TEST_CASE("a saved strategy and source replay the same proposals") {
     const SearchSpace space = unas_space();
     for (StrategyKind kind : {StrategyKind::kRandom, StrategyKind::kAgingEvolution, StrategyKind::kNsga2,
