@@ -59,6 +59,16 @@ TEST_CASE("encode_architecture finds the hand-written DS-CNN baseline in the spa
   }
 }
 
+TEST_CASE("the full-resolution-stem probe is a member of the spaces searched from the DS-CNN") {
+  // bench/README.md, "Runs 14-16": it beats the DS-CNN at lower cost, and no search found it.
+  const Architecture probe = load_architecture(source_path("bench/networks/ds_cnn_full_res_stem.json"));
+  for (const char* file : {"ds_cnn_vision.json", "vision_cnn.json", "unas.json"}) {
+    CAPTURE(file);
+    const SearchSpace space(load_space_file(source_path(std::string("configs/spaces/") + file)), {28, 28, 1}, 10);
+    CHECK(space.identity(encode_architecture(space, probe)) == architecture_identity(probe));
+  }
+}
+
 TEST_CASE("encode_architecture names the first layer a space cannot build") {
   const SearchSpace space(load_space_file(source_path("configs/spaces/vision_cnn.json")), {28, 28, 1}, 10);
   Architecture ds_cnn = load_architecture(source_path("bench/networks/ds_cnn_small.json"));
