@@ -60,7 +60,7 @@ TEST_CASE("encode_architecture finds the hand-written DS-CNN baseline in the spa
 }
 
 TEST_CASE("the full-resolution-stem probe is a member of the spaces searched from the DS-CNN") {
-  // bench/README.md, "Runs 14-16": it beats the DS-CNN at lower cost, and no search found it.
+  // bench/README.md, "Runs 14-16": it ties the DS-CNN at lower cost, and no search found it.
   const Architecture probe = load_architecture(source_path("bench/networks/ds_cnn_full_res_stem.json"));
   for (const char* file : {"ds_cnn_vision.json", "vision_cnn.json", "unas.json"}) {
     CAPTURE(file);
