@@ -2,8 +2,9 @@
 // a strategy proposes the next network to evaluate and learns from every finished
 // evaluation, in candidate order. Four strategies implement it: random search (the
 // baseline), regularised (aging) evolution (Real et al. 2019), steady-state NSGA-II
-// (Deb et al. 2002) and local search (local_search.cpp). All randomness comes from the ProposalSource's generator and every
-// strategy can save and restore its whole state, so a checkpointed run resumes exactly.
+// (Deb et al. 2002) and local search (local_search.cpp). All randomness comes from the
+// ProposalSource's generator and every strategy can save and restore its whole state,
+// so a checkpointed run resumes exactly.
 #pragma once
 
 #include <memory>
