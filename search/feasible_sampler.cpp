@@ -1,6 +1,7 @@
 // This file implements the feasibility test (see feasible_sampler.hpp).
 #include "search/feasible_sampler.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace hwnas {
@@ -45,6 +46,22 @@ std::string budget_violations(const CostEstimate& e, const TargetConfig& t) {
   check(t.max_model_kb > 0 && model > usable * t.max_model_kb * 1024.0, "model", model,
         usable * t.max_model_kb * 1024.0, "B");
   return out;
+}
+
+double budget_use(const CostEstimate& e, const TargetConfig& t) {
+  const double usable = 1.0 - t.safety_margin;
+  double use = std::max(double(e.flash.total()) / (usable * t.max_flash_kb * 1024.0),
+                        double(e.ram.total()) / (usable * t.max_ram_kb * 1024.0));
+  if (t.max_latency_ms > 0) use = std::max(use, e.latency_ms / (usable * t.max_latency_ms));
+  if (t.max_energy_uj > 0) use = std::max(use, e.energy_uj / (usable * t.max_energy_uj));
+  if (t.max_model_kb > 0) use = std::max(use, double(model_bytes(e)) / (usable * t.max_model_kb * 1024.0));
+  return use;
+}
+
+double budget_use(const std::vector<TargetCost>& costs, const std::vector<TargetConfig>& targets) {
+  double use = 0;
+  for (size_t i = 0; i < costs.size() && i < targets.size(); ++i) use = std::max(use, budget_use(costs[i].costs, targets[i]));
+  return use;
 }
 
 bool within_budgets(const CostEstimate& e, const TargetConfig& t) { return budget_violations(e, t).empty(); }

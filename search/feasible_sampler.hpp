@@ -25,6 +25,11 @@ bool within_budgets(const CostEstimate& e, const TargetConfig& t);
 /// The budgets of `t` that `e` exceeds ("latency 16.7 ms over the budget of 10 ms; ..."),
 /// each reduced by (1 - safety_margin); "" when it fits.
 std::string budget_violations(const CostEstimate& e, const TargetConfig& t);
+/// The largest share of a budget of `t` that `e` uses (cost / ((1 - safety_margin) x
+/// budget), over the budgets `t` sets; RAM and flash always have one).
+double budget_use(const CostEstimate& e, const TargetConfig& t);
+/// The largest budget_use over the targets (costs in the order of `targets`).
+double budget_use(const std::vector<TargetCost>& costs, const std::vector<TargetConfig>& targets);
 /// Costs of `arch` on every target; fits means within (1 - safety_margin) x budget.
 std::vector<TargetCost> cost_on_targets(const Architecture& arch, const std::vector<TargetConfig>& targets);
 bool fits_all(const std::vector<TargetCost>& costs);

@@ -69,6 +69,10 @@ struct SearchConfig {
   double max_wall_minutes = 0;    ///< 0: no wall-time budget
   double target_accuracy = 0;     ///< stop once a candidate's int8 validation accuracy reaches it (0: never)
   int max_rejections = 10000;     ///< consecutive infeasible samples before giving up
+  /// A candidate must use at least this fraction of some budget on some target (0: no
+  /// floor). TinyNAS's observation: within fixed budgets, the networks that use them are
+  /// the accurate ones, while uniform samples and mutations drift to small, weak networks.
+  double min_budget_use = 0;
   /// Candidates in flight at once. Candidate k is proposed once the results of candidates
   /// 0 .. k - parallel are known, so results do not depend on timing or thread count.
   int parallel = 2;

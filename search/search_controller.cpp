@@ -46,9 +46,18 @@ SearchController::SearchController(const RunConfig& config, const SearchSpace& s
       m_strategy(make_strategy(config.search)),
       m_source(space,
                [&config](const DecodedNetwork& n) {
-                 const bool fits = fits_all(cost_on_targets(n.arch, config.targets));
-                 if (!fits) spdlog::debug("rejected {} before training: it does not fit every target", n.identity);
-                 return fits;
+                 const std::vector<TargetCost> costs = cost_on_targets(n.arch, config.targets);
+                 if (!fits_all(costs)) {
+                   spdlog::debug("rejected {} before training: it does not fit every target", n.identity);
+                   return false;
+                 }
+                 const double use = budget_use(costs, config.targets);
+                 if (use < config.search.min_budget_use) {
+                   spdlog::debug("rejected {} before training: it uses at most {:.0f}% of any budget (min_budget_use {})",
+                                 n.identity, 100.0 * use, config.search.min_budget_use);
+                   return false;
+                 }
+                 return true;
                },
                config.search.max_rejections, derive_seed(config.search.seed, kSamplingStream, 0)) {
   std::vector<Proposal> initial = initial_proposals(config, space);

@@ -215,6 +215,26 @@ TEST_SUITE("run_config") {
     CHECK_FALSE(within_budgets(e, c.targets[0]));
   }
 
+  TEST_CASE("min_budget_use is a fraction, and budget_use is the largest share of any budget") {
+    expect_rejected([](auto& c) { c["search"]["min_budget_use"] = 1.5; }, "/search/min_budget_use", "1");
+    TempDir dir("config");
+    nlohmann::json config = valid_config();
+    config["targets"][0]["max_ram_kb"] = 100;
+    config["targets"][0]["max_flash_kb"] = 1000;
+    config["targets"][0]["max_latency_ms"] = 10;
+    config["targets"][0]["safety_margin"] = 0.5;
+    config["search"]["min_budget_use"] = 0.25;
+    write_text(dir.file("config.json"), config.dump());
+    const RunConfig c = load_run_config(dir.file("config.json"));
+    CHECK(c.search.min_budget_use == 0.25);
+    CostEstimate e;
+    e.flash.weights = 51200;  // 10% of the usable 500 KB
+    e.latency_ms = 1.0;       // 20% of the usable 5 ms
+    CHECK(budget_use(e, c.targets[0]) == doctest::Approx(0.2));
+    e.ram.arena = 40960;  // 80% of the usable 50 KB
+    CHECK(budget_use(e, c.targets[0]) == doctest::Approx(0.8));
+  }
+
   TEST_CASE("unknown runtime profile lists the built-in ones") {
     expect_rejected([](auto& c) { c["targets"][0]["runtime"] = "tflm"; }, "/targets/0/runtime", "hwnas-c");
   }
