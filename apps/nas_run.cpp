@@ -131,7 +131,8 @@ int run_space_command(const Options& o) {
   apply_search_overrides(config, o);
   const hwnas::SearchSpace space = hwnas::make_search_space(config);
   if (o.sample > 0) hwnas::require_empty_folder(o.out);
-  const hwnas::SpaceReport report = hwnas::report_space(space, o.stats_samples, config.search.seed, config.targets);
+  const hwnas::SpaceReport report = hwnas::report_space(space, o.stats_samples, config.search.seed, config.targets,
+                                                          config.search.min_budget_use);
   if (o.json)
     std::cout << hwnas::space_report_json(report).dump(2) << "\n";
   else

@@ -183,7 +183,13 @@ SearchConfig parse_search_section(JsonReader r, const std::filesystem::path& bas
   s.max_wall_minutes = r.get_double_or("max_wall_minutes", 0, 0, 1e7);
   s.target_accuracy = r.get_double_or("target_accuracy", 0, 0, 1);
   s.max_rejections = int(r.get_int_or("max_rejections", 10000, 1, 100000000));
-  s.min_budget_use = r.get_double_or("min_budget_use", s.min_budget_use, 0.0, 1.0);
+  if (r.take("min_budget_use")) {
+    JsonReader floors = r.child("min_budget_use");
+    for (size_t b = 0; b < budget_names().size(); ++b)
+      if (floors.has(budget_names()[b]))
+        s.min_budget_use.push_back({Budget(b), floors.get_double(budget_names()[b], 0.0, 1.0)});
+    floors.finish();
+  }
   s.parallel = int(r.get_int_or("parallel", s.parallel, 1, 1024));
   s.population_size = int(r.get_int_or("population_size", s.population_size, 2, 100000));
   s.sample_size = int(r.get_int_or("sample_size", s.sample_size, 1, 100000));

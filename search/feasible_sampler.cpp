@@ -48,20 +48,48 @@ std::string budget_violations(const CostEstimate& e, const TargetConfig& t) {
   return out;
 }
 
-double budget_use(const CostEstimate& e, const TargetConfig& t) {
-  const double usable = 1.0 - t.safety_margin;
-  double use = std::max(double(e.flash.total()) / (usable * t.max_flash_kb * 1024.0),
-                        double(e.ram.total()) / (usable * t.max_ram_kb * 1024.0));
-  if (t.max_latency_ms > 0) use = std::max(use, e.latency_ms / (usable * t.max_latency_ms));
-  if (t.max_energy_uj > 0) use = std::max(use, e.energy_uj / (usable * t.max_energy_uj));
-  if (t.max_model_kb > 0) use = std::max(use, double(model_bytes(e)) / (usable * t.max_model_kb * 1024.0));
-  return use;
+double budget_limit(const TargetConfig& t, Budget b) {
+  switch (b) {
+    case Budget::kRam: return t.max_ram_kb * 1024.0;
+    case Budget::kFlash: return t.max_flash_kb * 1024.0;
+    case Budget::kLatency: return t.max_latency_ms;
+    case Budget::kEnergy: return t.max_energy_uj;
+    case Budget::kModel: return t.max_model_kb * 1024.0;
+  }
+  return 0;
 }
 
-double budget_use(const std::vector<TargetCost>& costs, const std::vector<TargetConfig>& targets) {
-  double use = 0;
-  for (size_t i = 0; i < costs.size() && i < targets.size(); ++i) use = std::max(use, budget_use(costs[i].costs, targets[i]));
-  return use;
+namespace {
+
+double budget_cost(const CostEstimate& e, Budget b) {
+  switch (b) {
+    case Budget::kRam: return double(e.ram.total());
+    case Budget::kFlash: return double(e.flash.total());
+    case Budget::kLatency: return e.latency_ms;
+    case Budget::kEnergy: return e.energy_uj;
+    case Budget::kModel: return double(model_bytes(e));
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string budget_floor_shortfalls(const std::vector<TargetCost>& costs, const std::vector<TargetConfig>& targets,
+                                    const std::vector<BudgetFloor>& floors) {
+  std::string out;
+  for (const BudgetFloor& f : floors) {
+    double best = 0;  // the largest share used on a target that sets the budget
+    for (size_t i = 0; i < costs.size() && i < targets.size(); ++i) {
+      const double limit = budget_limit(targets[i], f.budget) * (1.0 - targets[i].safety_margin);
+      if (limit > 0) best = std::max(best, budget_cost(costs[i].costs, f.budget) / limit);
+    }
+    if (best >= f.share) continue;
+    char text[160];
+    std::snprintf(text, sizeof text, "%s%s uses %.0f%% of its budget, under the floor of %.0f%%", out.empty() ? "" : "; ",
+                  budget_names()[size_t(f.budget)].c_str(), 100.0 * best, 100.0 * f.share);
+    out += text;
+  }
+  return out;
 }
 
 bool within_budgets(const CostEstimate& e, const TargetConfig& t) { return budget_violations(e, t).empty(); }

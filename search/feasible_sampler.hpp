@@ -25,11 +25,14 @@ bool within_budgets(const CostEstimate& e, const TargetConfig& t);
 /// The budgets of `t` that `e` exceeds ("latency 16.7 ms over the budget of 10 ms; ..."),
 /// each reduced by (1 - safety_margin); "" when it fits.
 std::string budget_violations(const CostEstimate& e, const TargetConfig& t);
-/// The largest share of a budget of `t` that `e` uses (cost / ((1 - safety_margin) x
-/// budget), over the budgets `t` sets; RAM and flash always have one).
-double budget_use(const CostEstimate& e, const TargetConfig& t);
-/// The largest budget_use over the targets (costs in the order of `targets`).
-double budget_use(const std::vector<TargetCost>& costs, const std::vector<TargetConfig>& targets);
+/// The budget `b` of `t` before the safety margin, in the unit costs are measured in
+/// (bytes, ms, uJ); 0 when `t` sets none (RAM and flash always have one).
+double budget_limit(const TargetConfig& t, Budget b);
+/// "" when, for every floor, the costs use at least its share of that budget (less the
+/// safety margin) on some target that sets it; else what falls short, for the log
+/// ("latency uses 38% of its budget, under the floor of 80%").
+std::string budget_floor_shortfalls(const std::vector<TargetCost>& costs, const std::vector<TargetConfig>& targets,
+                                    const std::vector<BudgetFloor>& floors);
 /// Costs of `arch` on every target; fits means within (1 - safety_margin) x budget.
 std::vector<TargetCost> cost_on_targets(const Architecture& arch, const std::vector<TargetConfig>& targets);
 bool fits_all(const std::vector<TargetCost>& costs);

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "search/config_sections.hpp"
+#include "search/feasible_sampler.hpp"
 #include "util/errors.hpp"
 
 namespace hwnas {
@@ -34,6 +35,15 @@ RunConfig parse_run_config(const nlohmann::json& value, const std::string& file)
         throw ConfigError(file, "/search/objectives",
                           "\"energy\" only when every target board has active_power_mw (" + t.mcu.name + " has none)",
                           "\"energy\"");
+  // A floor under a budget that no target sets would reject every candidate.
+  for (const BudgetFloor& f : c.search.min_budget_use)
+    if (std::none_of(c.targets.begin(), c.targets.end(),
+                     [&](const TargetConfig& t) { return budget_limit(t, f.budget) > 0; })) {
+      const std::string& name = budget_names()[size_t(f.budget)];
+      throw ConfigError(file, "/search/min_budget_use/" + name,
+                        "a budget that some target sets (max_" + name + (f.budget == Budget::kLatency ? "_ms" : "_uj") + ")",
+                        nlohmann::json(f.share).dump());
+    }
   return c;
 }
 
@@ -45,6 +55,11 @@ void check_searchable(const RunConfig& config) {
 
 RunConfig load_run_config(const std::string& path) {
   return parse_run_config(read_json_file(path), path);
+}
+
+const std::vector<std::string>& budget_names() {
+  static const std::vector<std::string> names = {"ram", "flash", "latency", "energy", "model"};
+  return names;
 }
 
 const char* strategy_name(StrategyKind kind) {

@@ -35,6 +35,18 @@ struct TargetConfig {
   double safety_margin = 0.1;  ///< a candidate must fit in (1 - margin) x budget
 };
 
+/// A budget of a target, by its config name (max_ram_kb is "ram", and so on).
+enum class Budget { kRam, kFlash, kLatency, kEnergy, kModel };
+/// The config names, in the order of Budget: "ram", "flash", "latency", "energy", "model".
+const std::vector<std::string>& budget_names();
+
+/// search.min_budget_use: a candidate must use at least `share` of `budget`.
+struct BudgetFloor {
+  Budget budget = Budget::kLatency;
+  double share = 0;
+  bool operator==(const BudgetFloor&) const = default;
+};
+
 enum class StrategyKind { kRandom, kAgingEvolution, kNsga2, kLocalSearch };
 
 /// The config name of a strategy ("random", "aging_evolution", "nsga2").
@@ -69,10 +81,11 @@ struct SearchConfig {
   double max_wall_minutes = 0;    ///< 0: no wall-time budget
   double target_accuracy = 0;     ///< stop once a candidate's int8 validation accuracy reaches it (0: never)
   int max_rejections = 10000;     ///< consecutive infeasible samples before giving up
-  /// A candidate must use at least this fraction of some budget on some target (0: no
-  /// floor). TinyNAS's observation: within fixed budgets, the networks that use them are
-  /// the accurate ones, while uniform samples and mutations drift to small, weak networks.
-  double min_budget_use = 0;
+  /// Floors under budgets: a candidate must use at least this share of each named budget
+  /// on some target that sets it (none: no floor). TinyNAS's observation: within fixed
+  /// budgets the networks that use them are the accurate ones, while uniform samples and
+  /// mutations from a network on its budgets drift to small, weak ones.
+  std::vector<BudgetFloor> min_budget_use;
   /// Candidates in flight at once. Candidate k is proposed once the results of candidates
   /// 0 .. k - parallel are known, so results do not depend on timing or thread count.
   int parallel = 2;

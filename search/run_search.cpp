@@ -186,9 +186,9 @@ RunSummary execute_search(const RunConfig& config, int threads, RunDirectory dir
   const SearchSpace space(config.space, data.train.sample_shape, data.train.num_classes);
   spdlog::info("space {}: 10^{:.1f} members; candidates that do not fit every target are rejected before training",
                space.name(), space.log10_size());
-  if (config.search.min_budget_use > 0)
-    spdlog::info("so are candidates that use less than {:.0f}% of every budget (search.min_budget_use)",
-                 100.0 * config.search.min_budget_use);
+  for (const BudgetFloor& f : config.search.min_budget_use)
+    spdlog::info("so are candidates that use less than {:.0f}% of the {} budget on every target (search.min_budget_use)",
+                 100.0 * f.share, budget_names()[size_t(f.budget)]);
 
   // Step 3: propose, train and score until a budget ends the run.
   CandidateData candidate_data(data, derive_seed(config.search.seed, kSubsetStream, 0));

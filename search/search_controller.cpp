@@ -51,10 +51,9 @@ SearchController::SearchController(const RunConfig& config, const SearchSpace& s
                    spdlog::debug("rejected {} before training: it does not fit every target", n.identity);
                    return false;
                  }
-                 const double use = budget_use(costs, config.targets);
-                 if (use < config.search.min_budget_use) {
-                   spdlog::debug("rejected {} before training: it uses at most {:.0f}% of any budget (min_budget_use {})",
-                                 n.identity, 100.0 * use, config.search.min_budget_use);
+                 const std::string shortfalls = budget_floor_shortfalls(costs, config.targets, config.search.min_budget_use);
+                 if (!shortfalls.empty()) {
+                   spdlog::debug("rejected {} before training: {} (search.min_budget_use)", n.identity, shortfalls);
                    return false;
                  }
                  return true;

@@ -60,7 +60,8 @@ SearchSpace make_search_space(const RunConfig& config) {
   return SearchSpace(config.space, data.sample_shape, data.num_classes);
 }
 
-SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed, const std::vector<TargetConfig>& targets) {
+SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed, const std::vector<TargetConfig>& targets,
+                         const std::vector<BudgetFloor>& floors) {
   SpaceReport r;
   r.name = space.name();
   r.data_shape = space.data_shape();
@@ -74,6 +75,7 @@ SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed, c
   std::vector<double> params, macs, layers, activation, ram, flash, resolution;
   std::vector<TargetAccumulator> per_target;
   for (const auto& t : targets) per_target.push_back({&t, 0, {}, {}, {}});
+  if (!floors.empty()) r.fits_floors = 0;
   for (int i = 0; i < samples; ++i) {
     const Genome genome = space.sample(rng);
     std::optional<DecodedNetwork> decoded;
@@ -95,6 +97,10 @@ SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed, c
     flash.push_back(double(bounds.flash_bytes));
     resolution.push_back(double(n.arch.input_shape().h) * n.arch.input_shape().w);
     for (auto& acc : per_target) acc.add(n.arch);
+    if (!floors.empty()) {
+      const std::vector<TargetCost> costs = cost_on_targets(n.arch, targets);
+      r.fits_floors += fits_all(costs) && budget_floor_shortfalls(costs, targets, floors).empty() ? 1 : 0;
+    }
   }
   r.distinct = int(seen.size());
   if (samples > r.invalid)
@@ -132,6 +138,9 @@ std::string format_space_report(const SpaceReport& r) {
     for (const auto& m : t.metrics)
       out += fmt::format("    {:<36}{:>14.6g}{:>14.6g}{:>14.6g}\n", m.name, m.min, m.median, m.max);
   }
+  if (r.fits_floors >= 0)
+    out += fmt::format("  {} of {} valid samples ({:.1f} %) fit every target and use search.min_budget_use of its budgets\n",
+                       r.fits_floors, valid, 100.0 * r.fits_floors / valid);
   return out;
 }
 
@@ -163,7 +172,8 @@ nlohmann::json space_report_json(const SpaceReport& r) {
           {"invalid", r.invalid},
           {"seed", r.seed},
           {"metrics", metrics},
-          {"targets", targets_json(r)}};
+          {"targets", targets_json(r)},
+          {"fits_min_budget_use", r.fits_floors >= 0 ? nlohmann::json(r.fits_floors) : nlohmann::json()}};
 }
 
 void require_empty_folder(const std::string& dir) {

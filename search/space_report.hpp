@@ -45,11 +45,14 @@ struct SpaceReport {
   uint64_t seed = 0;
   std::vector<MetricRange> metrics;
   std::vector<TargetSpaceStats> targets;
+  /// Valid samples that fit every target and meet search.min_budget_use (-1: no floors).
+  int fits_floors = -1;
 };
 
-/// Decodes `samples` uniform samples drawn with `seed`, and costs each on `targets`.
+/// Decodes `samples` uniform samples drawn with `seed`, and costs each on `targets`
+/// (and counting those that fit every target and meet `floors`).
 SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed,
-                         const std::vector<TargetConfig>& targets = {});
+                         const std::vector<TargetConfig>& targets = {}, const std::vector<BudgetFloor>& floors = {});
 std::string format_space_report(const SpaceReport& report);
 nlohmann::json space_report_json(const SpaceReport& report);
 

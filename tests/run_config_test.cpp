@@ -215,24 +215,36 @@ TEST_SUITE("run_config") {
     CHECK_FALSE(within_budgets(e, c.targets[0]));
   }
 
-  TEST_CASE("min_budget_use is a fraction, and budget_use is the largest share of any budget") {
-    expect_rejected([](auto& c) { c["search"]["min_budget_use"] = 1.5; }, "/search/min_budget_use", "1");
+  TEST_CASE("min_budget_use: floors under named budgets that some target sets") {
+    expect_rejected([](auto& c) { c["search"]["min_budget_use"] = 0.5; }, "/search/min_budget_use", "object");
+    expect_rejected([](auto& c) { c["search"]["min_budget_use"] = {{"latency", 1.5}}; }, "/search/min_budget_use/latency",
+                    "1");
+    expect_rejected([](auto& c) { c["search"]["min_budget_use"] = {{"latncy", 0.5}}; }, "/search/min_budget_use/latncy",
+                    "");
+    // valid_config's target sets no latency budget: a floor under it would reject everything.
+    expect_rejected([](auto& c) { c["search"]["min_budget_use"] = {{"latency", 0.5}}; },
+                    "/search/min_budget_use/latency", "max_latency_ms");
     TempDir dir("config");
     nlohmann::json config = valid_config();
     config["targets"][0]["max_ram_kb"] = 100;
-    config["targets"][0]["max_flash_kb"] = 1000;
     config["targets"][0]["max_latency_ms"] = 10;
     config["targets"][0]["safety_margin"] = 0.5;
-    config["search"]["min_budget_use"] = 0.25;
+    config["search"]["min_budget_use"] = {{"latency", 0.25}, {"ram", 0.5}};
     write_text(dir.file("config.json"), config.dump());
     const RunConfig c = load_run_config(dir.file("config.json"));
-    CHECK(c.search.min_budget_use == 0.25);
-    CostEstimate e;
-    e.flash.weights = 51200;  // 10% of the usable 500 KB
-    e.latency_ms = 1.0;       // 20% of the usable 5 ms
-    CHECK(budget_use(e, c.targets[0]) == doctest::Approx(0.2));
-    e.ram.arena = 40960;  // 80% of the usable 50 KB
-    CHECK(budget_use(e, c.targets[0]) == doctest::Approx(0.8));
+    REQUIRE(c.search.min_budget_use.size() == 2);
+    CHECK(c.search.min_budget_use[0] == BudgetFloor{Budget::kRam, 0.5});
+    CHECK(c.search.min_budget_use[1] == BudgetFloor{Budget::kLatency, 0.25});
+    std::vector<TargetCost> costs(1);
+    costs[0].costs.latency_ms = 1.0;      // 20% of the usable 5 ms
+    costs[0].costs.ram.arena = 40960;     // 80% of the usable 50 KB
+    CHECK(budget_floor_shortfalls(costs, c.targets, c.search.min_budget_use) ==
+          "latency uses 20% of its budget, under the floor of 25%");
+    costs[0].costs.latency_ms = 1.5;
+    CHECK(budget_floor_shortfalls(costs, c.targets, c.search.min_budget_use).empty());
+    costs[0].costs.ram.arena = 1024;
+    CHECK(budget_floor_shortfalls(costs, c.targets, c.search.min_budget_use) ==
+          "ram uses 2% of its budget, under the floor of 50%");
   }
 
   TEST_CASE("unknown runtime profile lists the built-in ones") {

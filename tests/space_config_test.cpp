@@ -378,6 +378,15 @@ TEST_SUITE("space_config") {
         CHECK(t["fits"].get<int>() <= 200);
         CHECK(t["metrics"]["latency (ms)"]["min"].get<double>() > 0);
       }
+      // With search.min_budget_use: the samples that fit every target and pass the floors.
+      const json source = json::parse(read_text(source_path(config)));
+      const bool floors = source.contains("search") && source["search"].contains("min_budget_use");
+      CHECK(report["fits_min_budget_use"].is_null() == !floors);
+      if (floors) {
+        CHECK(report["fits_min_budget_use"].get<int>() >= 0);
+        // The improve config's floor rejects most networks that fit (1.5% pass, 26% fit).
+        CHECK(report["fits_min_budget_use"].get<int>() < report["targets"][0]["fits"].get<int>());
+      }
     }
   }
 
