@@ -36,9 +36,10 @@ class ConstrainedSampler {
   /// so these rejections do not count towards sample()'s limit.
   std::optional<Proposal> mutate(const Genome& parent, std::mt19937_64& rng, int changes = 1);
 
-  /// `genome` as a proposal if it decodes and passes the predicate; counted like a draw.
-  /// @throws UserError after max_rejections rejections in a row.
-  std::optional<Proposal> consider(Genome genome) { return check(std::move(genome)); }
+  /// `genome` as a proposal if it decodes and passes the predicate. A rejection is counted
+  /// but, like a mutation's, not towards sample()'s limit: a local search's neighbours of a
+  /// network on its budgets mostly do not fit, which says nothing about the space.
+  std::optional<Proposal> consider(Genome genome) { return check(std::move(genome), false); }
   int64_t accepted() const { return m_accepted; }
   int64_t rejected() const { return m_rejected; }
   /// Rejections because the genome decoded to an invalid network (included in rejected()).

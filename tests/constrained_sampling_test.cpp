@@ -112,6 +112,17 @@ TEST_SUITE("constrained_sampling") {
     CHECK(none_fit.rejected() == 100);
   }
 
+  TEST_CASE("a neighbour that does not fit is counted, but not towards sample()'s limit") {
+    // A local search walks through a network's neighbours; on its budgets most do not fit.
+    const SearchSpace space = unas_space();
+    std::mt19937_64 rng(kSeed);
+    ConstrainedSampler none_fit(space, [](const DecodedNetwork&) { return false; }, 50);
+    const Genome genome = space.sample(rng);
+    for (int i = 0; i < 120; ++i) CHECK_FALSE(none_fit.consider(genome).has_value());
+    CHECK(none_fit.rejected() == 120);
+    CHECK_THROWS_WITH_AS(none_fit.sample(rng), doctest::Contains("50 proposals in a row"), UserError);
+  }
+
   TEST_CASE("max_rejections counts rejections in a row, not in total") {
     const SearchSpace space = unas_space();
     std::mt19937_64 rng(kSeed);
