@@ -332,6 +332,15 @@ void SearchController::start_stage(int rung) {
       if (in_front.count(c->index)) chosen.push_back(c);
     if (s.max_final > 0 && chosen.size() > size_t(s.max_final))
       chosen = best_for_retraining(chosen, size_t(s.max_final));
+    // A front smaller than max_final (one network when accuracy is the only objective)
+    // leaves retrainings unspent; fill them from the next fronts. The rung ranks at low
+    // fidelity: networks a few tenths behind its best often end ahead after the full recipe.
+    if (s.max_final > 0 && chosen.size() < size_t(s.max_final)) {
+      std::vector<const Candidate*> rest;
+      for (const Candidate* c : pool)
+        if (!in_front.count(c->index)) rest.push_back(c);
+      for (const Candidate* c : best_for_retraining(rest, size_t(s.max_final) - chosen.size())) chosen.push_back(c);
+    }
   }
   for (const Candidate* c : chosen) {
     m_pending.emplace(c->index, make_candidate(c->index, c->genome, rung));

@@ -260,6 +260,41 @@ TEST_SUITE("search_resume") {
     }
   }
 
+  TEST_CASE("with accuracy as the only objective, the final stage retrains the max_final most accurate") {
+    // The front over the error alone is one network; max_final fills up from the next fronts.
+    TempDir dir;
+    nlohmann::json config = resume_config("random", dir.file("run"));
+    for (const char* key : {"promotions", "promotion_eta"}) config["search"].erase(key);
+    config["search"]["objectives"] = nlohmann::json::array();
+    config["search"]["max_final"] = 3;
+    const std::string run = straight_run(dir, config);
+    std::map<int, double> search_accuracy;
+    std::set<int> final_stage;
+    for (const auto& [key, record] : comparable_history(run)) {
+      if (key.second == 0) search_accuracy[key.first] = record["val_accuracy_int8"].get<double>();
+      if (key.second == 1) final_stage.insert(key.first);
+    }
+    REQUIRE(search_accuracy.size() > 3);
+    REQUIRE(final_stage.size() == 3);
+    double weakest_retrained = 1.0, best_left = 0.0;
+    for (const auto& [index, accuracy] : search_accuracy) {
+      if (final_stage.count(index))
+        weakest_retrained = std::min(weakest_retrained, accuracy);
+      else
+        best_left = std::max(best_left, accuracy);
+    }
+    CHECK(weakest_retrained >= best_left);
+    // Not a tie at the top that would put three networks in the front anyway.
+    CHECK(std::count_if(search_accuracy.begin(), search_accuracy.end(),
+                        [&](const auto& e) { return e.second == weakest_retrained; }) < 3);
+    // pareto.json: the retrained network with the best validation accuracy after the recipe.
+    const auto pareto = nlohmann::json::parse(read_text(run + "/pareto.json"));
+    for (const auto& target : pareto["targets"]) {
+      REQUIRE(target["front"].size() >= 1);
+      for (const auto& entry : target["front"]) CHECK(final_stage.count(entry["index"].get<int>()) == 1);
+    }
+  }
+
   TEST_CASE("min_accuracy keeps weak candidates out of the later stages and pareto.json, max_final caps the final") {
     TempDir dir;
     nlohmann::json config = resume_config("random", dir.file("plain"));
