@@ -26,6 +26,13 @@ struct TargetCost {
   bool fits = false;
 };
 
+/// One of several trainings of a candidate from different seeds (search.final_seeds).
+struct SeedRun {
+  uint64_t seed = 0;
+  TrainResult result;
+  Int8Scores int8;
+};
+
 struct Candidate {
   int index = 0;            ///< order of sampling, 0-based
   Genome genome;
@@ -42,7 +49,17 @@ struct Candidate {
   /// promotions and the final retraining (a candidate has one evaluation per rung).
   int rung = 0;
   std::string stage = "search";  ///< "search", "promotion" or "final"
+  /// With several trainings (search.final_seeds > 1): each one's scores. `result` and
+  /// `int8` then hold the means of the accuracies (and the deployed training's other
+  /// fields); the saved weights are those of seed_runs[deployed_seed_run].
+  std::vector<SeedRun> seed_runs;
+  int deployed_seed_run = -1;
 };
+
+/// Fills c.result and c.int8 from several trainings: accuracies and losses averaged, time
+/// summed, the rest from the training with the best int8 validation accuracy (the one
+/// deployed, returned). A failed training fails the candidate (its failure is kept).
+size_t combine_seed_runs(Candidate& c, std::vector<SeedRun> runs);
 
 /// One history.jsonl line.
 nlohmann::json candidate_record(const Candidate& c);

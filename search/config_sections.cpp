@@ -217,6 +217,7 @@ SearchConfig parse_search_section(JsonReader r, const std::filesystem::path& bas
   s.retrain_final = r.get_bool_or("retrain_final", s.retrain_final);
   s.min_accuracy = r.get_double_or("min_accuracy", s.min_accuracy, 0.0, 1.0);
   s.max_final = int(r.get_int_or("max_final", s.max_final, 0, 100000));
+  s.final_seeds = int(r.get_int_or("final_seeds", s.final_seeds, 1, 100));
   if (r.take("initial_architectures")) {
     const nlohmann::json& files = r.get_array("initial_architectures", 0, 10000);
     for (size_t i = 0; i < files.size(); ++i) {

@@ -19,6 +19,11 @@ nlohmann::json candidate_brief(const Candidate& c) {
     j["val_accuracy_int8"] = c.int8.val_int8;
     j["test_accuracy_int8"] = c.int8.test_int8;
   }
+  // With search.final_seeds > 1 the accuracies above are means over these trainings.
+  if (!c.seed_runs.empty()) {
+    j["trainings"] = c.seed_runs.size();
+    j["deployed_test_accuracy_int8"] = c.seed_runs[size_t(c.deployed_seed_run)].int8.test_int8;
+  }
   return j;
 }
 

@@ -108,6 +108,11 @@ struct SearchConfig {
   /// At most this many models retrained by the final rung (0: every Pareto-set member),
   /// chosen like promotions: by non-dominated rank, then crowding, so the extremes stay.
   int max_final = 0;
+  /// Trainings of each model in the final stage, from different seeds. Selection and the
+  /// reported accuracies use their mean; the weights kept are those of the training with
+  /// the best int8 validation accuracy. One training's accuracy varies by a few tenths of
+  /// a point with its seed, as much as good networks of equal cost differ.
+  int final_seeds = 1;
   /// Evaluated first, in this order, before the strategy's uniform samples (they count
   /// among its population_size initial proposals). Each must be a member of the space
   /// and fit every target; checked when the run starts.

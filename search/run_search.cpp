@@ -45,6 +45,7 @@ using Clock = std::chrono::steady_clock;
 constexpr uint64_t kDataStream = 3;
 
 constexpr uint64_t kSubsetStream = 5;
+constexpr uint64_t kSeedRunStream = 6;  // training k > 0 of a final model: derive_seed(its seed, 6, k)
 
 // The data each candidate trains on: at the input resolution the space chose for it
 // (resized once, on first use) and, for a low-fidelity evaluation, a class-stratified
@@ -107,26 +108,48 @@ void evaluate_one(Candidate& c, CandidateData& candidate_data, const RunConfig& 
   if (c.fidelity.learning_rate > 0) training.learning_rate = c.fidelity.learning_rate;
   training.warmup_epochs = std::min(training.warmup_epochs, double(training.epochs));
   c.fidelity.train_samples = int64_t(data.train.size());
-  const TrainedModel trained = train_model(c.arch, data.train, data.validation, &data.test, training, c.seed);
-  c.result = trained.result;
-  if (cancel) {
-    c.result.failure = kCancelledFailure;
-    return;
+  // The final stage may train each model several times (search.final_seeds); the first
+  // training uses the candidate's own seed, so final_seeds 1 is the plain evaluation.
+  const int trainings = c.stage == "final" ? config.search.final_seeds : 1;
+  std::vector<SeedRun> runs;
+  std::optional<TrainedModel> kept;
+  std::optional<Int8Outcome> kept_int8;
+  for (int k = 0; k < trainings; ++k) {
+    const uint64_t seed = k == 0 ? c.seed : derive_seed(c.seed, kSeedRunStream, uint64_t(k));
+    TrainedModel trained = train_model(c.arch, data.train, data.validation, &data.test, training, seed);
+    if (cancel) {
+      c.result.failure = kCancelledFailure;
+      return;
+    }
+    std::optional<Int8Outcome> int8;
+    if (trained.result.ok)
+      int8 = quantize_with_optional_qat(c.arch, trained, data.train, data.validation, &data.test, training,
+                                        config.int8, seed);
+    if (cancel) {
+      c.result.failure = kCancelledFailure;
+      return;
+    }
+    runs.push_back({seed, trained.result, int8 ? int8->scores : Int8Scores{}});
+    const bool failed = !trained.result.ok || !int8 || !int8->scores.ok;
+    // Keep the weights of the best training so far (a failure's, to show what failed).
+    if (!kept || failed || int8->scores.val_int8 > runs[size_t(c.deployed_seed_run)].int8.val_int8) {
+      kept = std::move(trained);
+      kept_int8 = std::move(int8);
+      c.deployed_seed_run = int(runs.size() - 1);
+    }
+    if (failed) break;
   }
-  std::optional<Int8Outcome> int8;
-  if (c.result.ok) {
-    int8 = quantize_with_optional_qat(c.arch, trained, data.train, data.validation, &data.test, training,
-                                      config.int8, c.seed);
-    c.int8 = int8->scores;
-  }
-  if (cancel) {
-    c.result.failure = kCancelledFailure;
-    return;
+  if (trainings == 1) {
+    c.result = runs[0].result;
+    c.int8 = runs[0].int8;
+    c.deployed_seed_run = -1;
+  } else {
+    combine_seed_runs(c, std::move(runs));
   }
   // The trained weights, for `nas-run train`-style reuse, and the int8 model that was
   // scored, for the exporters. A later rung's evaluation replaces an earlier one's.
-  if (trained.parameters.size() + trained.state.size() > 0) save_model_weights(model_dir, c.arch, trained);
-  if (int8 && int8->scores.ok) save_quantized_model(int8->quantized, model_dir);
+  if (kept->parameters.size() + kept->state.size() > 0) save_model_weights(model_dir, c.arch, *kept);
+  if (kept_int8 && kept_int8->scores.ok) save_quantized_model(kept_int8->quantized, model_dir);
   dir.append_history(candidate_record(c));
 }
 

@@ -91,7 +91,7 @@ Candidate SearchController::make_candidate(int index, Genome genome, int rung) c
   DecodedNetwork n = m_space.decode_detailed(genome);
   const uint64_t seed = derive_seed(m_config.search.seed, kTrainingStream, uint64_t(index));
   Candidate c{index, std::move(genome), std::move(n.identity), rung == 0 ? seed : derive_seed(seed, kRungStream, uint64_t(rung)),
-              std::move(n.arch), {}, {}, {}, {}};
+              std::move(n.arch), {}, {}, {}, {}, 0, "search", {}, -1};
   c.costs = cost_on_targets(c.arch, m_config.targets);
   c.fidelity = fidelity_of(rung);
   c.rung = rung;

@@ -151,6 +151,7 @@ TEST_SUITE("run_config") {
     CHECK(c.search.max_final == 3);
     expect_rejected([](auto& c) { c["search"]["min_accuracy"] = 80; }, "/search/min_accuracy");
     expect_rejected([](auto& c) { c["search"]["max_final"] = -1; }, "/search/max_final");
+    expect_rejected([](auto& c) { c["search"]["final_seeds"] = 0; }, "/search/final_seeds");
     expect_rejected([](auto& c) { c["search"]["strategy"] = "evolution"; }, "/search/strategy", "aging_evolution");
     expect_rejected([](auto& c) { c["search"]["objectives"] = {"ram", "ram"}; }, "/search/objectives", "distinct");
     expect_rejected([](auto& c) { c["search"]["promotions"] = {{{"epoch", 2}}}; }, "/search/promotions/0/epoch");

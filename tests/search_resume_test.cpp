@@ -295,6 +295,57 @@ TEST_SUITE("search_resume") {
     }
   }
 
+  TEST_CASE("final_seeds trains each final model several times and reports the means") {
+    TempDir dir;
+    nlohmann::json config = resume_config("random", dir.file("one"));
+    for (const char* key : {"promotions", "promotion_eta"}) config["search"].erase(key);
+    config["search"]["max_final"] = 2;
+    const auto one = comparable_history(straight_run(dir, config));
+    config["search"]["final_seeds"] = 3;
+    config["output"]["dir"] = dir.file("three");
+    const std::string run = straight_run(dir, config);
+    const auto three = comparable_history(run);
+    REQUIRE(one.size() == three.size());
+    int finals = 0;
+    for (const auto& [key, record] : three) {
+      if (key.second == 0) {  // the search stage is untouched
+        CHECK(record == one.at(key));
+        continue;
+      }
+      ++finals;
+      const auto& runs = record["seed_runs"];
+      REQUIRE(runs.size() == 3);
+      // The first training is the single-seed evaluation itself; the others differ.
+      CHECK(runs[0]["seed"] == record["seed"]);
+      CHECK(runs[0]["val_accuracy_int8"] == one.at(key)["val_accuracy_int8"]);
+      CHECK(runs[0]["test_accuracy_int8"] == one.at(key)["test_accuracy_int8"]);
+      CHECK(runs[1]["seed"] != runs[0]["seed"]);
+      CHECK(runs[2]["seed"] != runs[1]["seed"]);
+      double val = 0, test = 0;
+      size_t best = 0;
+      for (size_t i = 0; i < 3; ++i) {
+        val += runs[i]["val_accuracy_int8"].get<double>() / 3;
+        test += runs[i]["test_accuracy_int8"].get<double>() / 3;
+        if (runs[i]["val_accuracy_int8"].get<double>() > runs[best]["val_accuracy_int8"].get<double>()) best = i;
+      }
+      CHECK(record["val_accuracy_int8"].get<double>() == doctest::Approx(val));
+      CHECK(record["test_accuracy_int8"].get<double>() == doctest::Approx(test));
+      CHECK(record["deployed_seed_run"] == best);
+    }
+    CHECK(finals == 2);
+    CHECK_FALSE(one.rbegin()->second.contains("seed_runs"));
+    // pareto.json ranks by the means.
+    const auto pareto = nlohmann::json::parse(read_text(run + "/pareto.json"));
+    for (const auto& target : pareto["targets"])
+      for (const auto& entry : target["front"]) {
+        const auto& record = three.at({entry["index"].get<int>(), 1});
+        CHECK(entry["val_accuracy_int8"] == record["val_accuracy_int8"]);
+        CHECK(entry["trainings"] == 3);
+        CHECK(entry["deployed_test_accuracy_int8"] ==
+              record["seed_runs"][record["deployed_seed_run"].get<size_t>()]["test_accuracy_int8"]);
+      }
+  }
+
   TEST_CASE("min_accuracy keeps weak candidates out of the later stages and pareto.json, max_final caps the final") {
     TempDir dir;
     nlohmann::json config = resume_config("random", dir.file("plain"));
