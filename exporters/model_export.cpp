@@ -58,13 +58,20 @@ std::string percent(const nlohmann::json& record, const char* key) {
 std::string describe(const Architecture& arch, const std::string& id, const std::string& run_dir,
                      const nlohmann::json& record) {
   std::string text = fmt::format("{} ({}) from run {}", id, arch.name(), fs::absolute(run_dir).lexically_normal().string());
-  if (record.is_object()) {
+  if (record.is_object() && record.contains("seed_runs") && record.contains("deployed_seed_run")) {
+    // search.final_seeds: the record's accuracies are means; these weights are one training's.
+    const nlohmann::json& runs = record["seed_runs"];
+    const nlohmann::json& deployed = runs.at(record["deployed_seed_run"].get<size_t>());
+    text += fmt::format(": int8 accuracy {} on the test split, {} on validation (these weights; mean of {} trainings: {}, {})",
+                        percent(deployed, "test_accuracy_int8"), percent(deployed, "val_accuracy_int8"), runs.size(),
+                        percent(record, "test_accuracy_int8"), percent(record, "val_accuracy_int8"));
+  } else if (record.is_object()) {
     text += fmt::format(": int8 accuracy {} on the test split, {} on validation", percent(record, "test_accuracy_int8"),
                         percent(record, "val_accuracy_int8"));
-    if (record.contains("fidelity"))
-      text += fmt::format(", after {} epoch(s) on {} samples", record["fidelity"].value("epochs", 0),
-                          record["fidelity"].value("train_samples", 0));
   }
+  if (record.is_object() && record.contains("fidelity"))
+    text += fmt::format(", after {} epoch(s) on {} samples", record["fidelity"].value("epochs", 0),
+                        record["fidelity"].value("train_samples", 0));
   return text;
 }
 
@@ -173,7 +180,8 @@ std::vector<ExportedModel> export_models(const ExportRequest& request) {
     const nlohmann::json record = it == records.end() ? nlohmann::json() : it->second;
     exported.push_back(export_one(request.run_dir, id, config, record, request, out));
     nlohmann::json entry = {{"id", id}, {"dir", id}, {"files", exported.back().files}};
-    for (const char* key : {"val_accuracy_int8", "test_accuracy_int8", "fidelity", "costs", "params", "macs"})
+    for (const char* key :
+         {"val_accuracy_int8", "test_accuracy_int8", "fidelity", "costs", "params", "macs", "seed_runs", "deployed_seed_run"})
       if (record.is_object() && record.contains(key)) entry[key] = record[key];
     listing.push_back(std::move(entry));
     spdlog::info("exported {} to {}", id, exported.back().dir);

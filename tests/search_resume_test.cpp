@@ -343,6 +343,9 @@ TEST_SUITE("search_resume") {
         CHECK(entry["trainings"] == 3);
         CHECK(entry["deployed_test_accuracy_int8"] ==
               record["seed_runs"][record["deployed_seed_run"].get<size_t>()]["test_accuracy_int8"]);
+        // The exported C header says which accuracy its weights have, and the mean.
+        const std::string header = read_text(run + "/export/" + entry["id"].get<std::string>() + "/c/model.h");
+        CHECK(header.find("(these weights; mean of 3 trainings: ") != std::string::npos);
       }
   }
 
