@@ -125,7 +125,7 @@ nlohmann::json fidelity_json(const FidelitySpec& f) {
 
 namespace {
 
-// The per-seed scores selection never reads again; kept so a resumed run rewrites nothing.
+// The per-training scores: pareto.json reports the deployed training's after a resume too.
 void restore_seed_runs(const nlohmann::json& record, Candidate& c) {
   c.seed_runs.clear();
   if (!record.contains("seed_runs")) return;

@@ -26,40 +26,26 @@ double objective_value(const CostEstimate& e, CostObjective o) {
   return 0.0;
 }
 
-std::string budget_violations(const CostEstimate& e, const TargetConfig& t) {
-  const double usable = 1.0 - t.safety_margin;
-  std::string out;
-  const auto check = [&](bool over, const std::string& what, double value, double budget, const char* unit) {
-    if (!over) return;
-    char text[160];
-    std::snprintf(text, sizeof text, "%s%s %.6g %s over the budget of %.6g %s", out.empty() ? "" : "; ", what.c_str(),
-                  value, unit, budget, unit);
-    out += text;
-  };
-  const double flash = double(e.flash.total()), ram = double(e.ram.total()), model = double(model_bytes(e));
-  check(flash > usable * t.max_flash_kb * 1024.0, "flash", flash, usable * t.max_flash_kb * 1024.0, "B");
-  check(ram > usable * t.max_ram_kb * 1024.0, "RAM", ram, usable * t.max_ram_kb * 1024.0, "B");
-  check(t.max_latency_ms > 0 && e.latency_ms > usable * t.max_latency_ms, "latency", e.latency_ms,
-        usable * t.max_latency_ms, "ms");
-  check(t.max_energy_uj > 0 && e.energy_uj > usable * t.max_energy_uj, "energy", e.energy_uj,
-        usable * t.max_energy_uj, "uJ");
-  check(t.max_model_kb > 0 && model > usable * t.max_model_kb * 1024.0, "model", model,
-        usable * t.max_model_kb * 1024.0, "B");
-  return out;
-}
-
-double budget_limit(const TargetConfig& t, Budget b) {
-  switch (b) {
-    case Budget::kRam: return t.max_ram_kb * 1024.0;
-    case Budget::kFlash: return t.max_flash_kb * 1024.0;
-    case Budget::kLatency: return t.max_latency_ms;
-    case Budget::kEnergy: return t.max_energy_uj;
-    case Budget::kModel: return t.max_model_kb * 1024.0;
-  }
-  return 0;
-}
-
 namespace {
+
+// Each budget as messages and configs name it, in the order budget_violations lists them.
+struct BudgetText {
+  Budget budget;
+  const char* shown;  ///< in messages
+  const char* unit;
+  const char* key;    ///< the target's config key
+};
+constexpr BudgetText kBudgetTexts[] = {{Budget::kFlash, "flash", "B", "max_flash_kb"},
+                                       {Budget::kRam, "RAM", "B", "max_ram_kb"},
+                                       {Budget::kLatency, "latency", "ms", "max_latency_ms"},
+                                       {Budget::kEnergy, "energy", "uJ", "max_energy_uj"},
+                                       {Budget::kModel, "model", "B", "max_model_kb"}};
+
+const BudgetText& text_of(Budget b) {
+  for (const BudgetText& t : kBudgetTexts)
+    if (t.budget == b) return t;
+  return kBudgetTexts[0];
+}
 
 double budget_cost(const CostEstimate& e, Budget b) {
   switch (b) {
@@ -73,6 +59,32 @@ double budget_cost(const CostEstimate& e, Budget b) {
 }
 
 }  // namespace
+
+double budget_limit(const TargetConfig& t, Budget b) {
+  switch (b) {
+    case Budget::kRam: return t.max_ram_kb * 1024.0;
+    case Budget::kFlash: return t.max_flash_kb * 1024.0;
+    case Budget::kLatency: return t.max_latency_ms;
+    case Budget::kEnergy: return t.max_energy_uj;
+    case Budget::kModel: return t.max_model_kb * 1024.0;
+  }
+  return 0;
+}
+
+const char* budget_key(Budget b) { return text_of(b).key; }
+
+std::string budget_violations(const CostEstimate& e, const TargetConfig& t) {
+  std::string out;
+  for (const BudgetText& b : kBudgetTexts) {
+    const double limit = budget_limit(t, b.budget) * (1.0 - t.safety_margin), cost = budget_cost(e, b.budget);
+    if (budget_limit(t, b.budget) <= 0 || cost <= limit) continue;
+    char text[160];
+    std::snprintf(text, sizeof text, "%s%s %.6g %s over the budget of %.6g %s", out.empty() ? "" : "; ", b.shown, cost,
+                  b.unit, limit, b.unit);
+    out += text;
+  }
+  return out;
+}
 
 std::string budget_floor_shortfalls(const std::vector<TargetCost>& costs, const std::vector<TargetConfig>& targets,
                                     const std::vector<BudgetFloor>& floors) {

@@ -28,6 +28,8 @@ std::string budget_violations(const CostEstimate& e, const TargetConfig& t);
 /// The budget `b` of `t` before the safety margin, in the unit costs are measured in
 /// (bytes, ms, uJ); 0 when `t` sets none (RAM and flash always have one).
 double budget_limit(const TargetConfig& t, Budget b);
+/// The target's config key that sets budget `b` ("max_latency_ms").
+const char* budget_key(Budget b);
 /// "" when, for every floor, the costs use at least its share of that budget (less the
 /// safety margin) on some target that sets it; else what falls short, for the log
 /// ("latency uses 38% of its budget, under the floor of 80%").

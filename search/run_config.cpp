@@ -41,7 +41,7 @@ RunConfig parse_run_config(const nlohmann::json& value, const std::string& file)
                      [&](const TargetConfig& t) { return budget_limit(t, f.budget) > 0; })) {
       const std::string& name = budget_names()[size_t(f.budget)];
       throw ConfigError(file, "/search/min_budget_use/" + name,
-                        "a budget that some target sets (max_" + name + (f.budget == Budget::kLatency ? "_ms" : "_uj") + ")",
+                        "a budget that some target sets (" + std::string(budget_key(f.budget)) + ")",
                         nlohmann::json(f.share).dump());
     }
   return c;

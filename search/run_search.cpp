@@ -112,44 +112,39 @@ void evaluate_one(Candidate& c, CandidateData& candidate_data, const RunConfig& 
   // training uses the candidate's own seed, so final_seeds 1 is the plain evaluation.
   const int trainings = c.stage == "final" ? config.search.final_seeds : 1;
   std::vector<SeedRun> runs;
-  std::optional<TrainedModel> kept;
-  std::optional<Int8Outcome> kept_int8;
+  std::vector<TrainedModel> models;
+  std::vector<std::optional<Int8Outcome>> int8_models;
   for (int k = 0; k < trainings; ++k) {
     const uint64_t seed = k == 0 ? c.seed : derive_seed(c.seed, kSeedRunStream, uint64_t(k));
-    TrainedModel trained = train_model(c.arch, data.train, data.validation, &data.test, training, seed);
+    models.push_back(train_model(c.arch, data.train, data.validation, &data.test, training, seed));
     if (cancel) {
       c.result.failure = kCancelledFailure;
       return;
     }
-    std::optional<Int8Outcome> int8;
-    if (trained.result.ok)
-      int8 = quantize_with_optional_qat(c.arch, trained, data.train, data.validation, &data.test, training,
+    std::optional<Int8Outcome>& int8 = int8_models.emplace_back();
+    if (models.back().result.ok)
+      int8 = quantize_with_optional_qat(c.arch, models.back(), data.train, data.validation, &data.test, training,
                                         config.int8, seed);
     if (cancel) {
       c.result.failure = kCancelledFailure;
       return;
     }
-    runs.push_back({seed, trained.result, int8 ? int8->scores : Int8Scores{}});
-    const bool failed = !trained.result.ok || !int8 || !int8->scores.ok;
-    // Keep the weights of the best training so far (a failure's, to show what failed).
-    if (!kept || failed || int8->scores.val_int8 > runs[size_t(c.deployed_seed_run)].int8.val_int8) {
-      kept = std::move(trained);
-      kept_int8 = std::move(int8);
-      c.deployed_seed_run = int(runs.size() - 1);
-    }
-    if (failed) break;
+    runs.push_back({seed, models.back().result, int8 ? int8->scores : Int8Scores{}});
+    if (!runs.back().result.ok || !runs.back().int8.ok) break;  // a failed training fails the candidate
   }
+  size_t deployed = 0;
   if (trainings == 1) {
     c.result = runs[0].result;
     c.int8 = runs[0].int8;
-    c.deployed_seed_run = -1;
   } else {
-    combine_seed_runs(c, std::move(runs));
+    deployed = combine_seed_runs(c, std::move(runs));
   }
   // The trained weights, for `nas-run train`-style reuse, and the int8 model that was
   // scored, for the exporters. A later rung's evaluation replaces an earlier one's.
-  if (kept->parameters.size() + kept->state.size() > 0) save_model_weights(model_dir, c.arch, *kept);
-  if (kept_int8 && kept_int8->scores.ok) save_quantized_model(kept_int8->quantized, model_dir);
+  const TrainedModel& kept = models[deployed];
+  if (kept.parameters.size() + kept.state.size() > 0) save_model_weights(model_dir, c.arch, kept);
+  if (int8_models[deployed] && int8_models[deployed]->scores.ok)
+    save_quantized_model(int8_models[deployed]->quantized, model_dir);
   dir.append_history(candidate_record(c));
 }
 

@@ -40,9 +40,9 @@ struct TargetAccumulator {
   int fits = 0;
   std::vector<double> ram, flash, latency;
 
-  void add(const Architecture& arch) {
-    const CostEstimate e = estimate_costs(arch, target->cost);
-    fits += within_budgets(e, *target) ? 1 : 0;
+  void add(const TargetCost& cost) {
+    const CostEstimate& e = cost.costs;
+    fits += cost.fits ? 1 : 0;
     ram.push_back(double(e.ram.total()));
     flash.push_back(double(e.flash.total()));
     latency.push_back(e.latency_ms);
@@ -96,11 +96,10 @@ SpaceReport report_space(const SearchSpace& space, int samples, uint64_t seed, c
     ram.push_back(double(bounds.ram_bytes));
     flash.push_back(double(bounds.flash_bytes));
     resolution.push_back(double(n.arch.input_shape().h) * n.arch.input_shape().w);
-    for (auto& acc : per_target) acc.add(n.arch);
-    if (!floors.empty()) {
-      const std::vector<TargetCost> costs = cost_on_targets(n.arch, targets);
+    const std::vector<TargetCost> costs = cost_on_targets(n.arch, targets);
+    for (size_t t = 0; t < costs.size(); ++t) per_target[t].add(costs[t]);
+    if (!floors.empty())
       r.fits_floors += fits_all(costs) && budget_floor_shortfalls(costs, targets, floors).empty() ? 1 : 0;
-    }
   }
   r.distinct = int(seen.size());
   if (samples > r.invalid)
