@@ -52,11 +52,12 @@ nlohmann::json epoch_record(const EpochReport& r) {
 }
 
 nlohmann::json result_record(const Architecture& arch, const TrainedModel& model, const Int8Scores& int8,
-                             const DatasetSplits& data, uint64_t seed) {
+                             const DatasetSplits& data, uint64_t seed, int validation_split) {
   const TrainResult& r = model.result;
   nlohmann::json j = {{"architecture", arch.name()},
                       {"parameters", model.parameters.size()},
                       {"seed", seed},
+                      {"validation_split", validation_split},
                       {"ok", r.ok},
                       {"train_samples", data.train.size()},
                       {"validation_samples", data.validation.size()},
@@ -68,6 +69,8 @@ nlohmann::json result_record(const Architecture& arch, const TrainedModel& model
                       {"train_seconds", r.seconds},
                       {"images_per_second", r.images_per_second}};
   if (!r.ok) j["failure"] = r.failure;
+  if (!data.input_mean.empty())  // what a deployment must do to its inputs
+    j["input_standardization"] = {{"mean", data.input_mean}, {"std", data.input_std}};
   if (int8.ok) {
     j["val_accuracy_int8"] = int8.val_int8;
     j["test_accuracy_int8"] = int8.test_int8;
@@ -96,6 +99,10 @@ CLI::App* add_train_subcommand(CLI::App& app, TrainCommandOptions& o) {
   sub->add_option("--out", o.out, "output folder (must not exist or be empty; default: train-<arch> beside the runs)");
   sub->add_option("--seed", o.seed, "override search.seed (splits and training)")
       ->check(CLI::Range(int64_t(0), int64_t(1) << 53));
+  sub->add_option("--split", o.validation_split,
+                  "hold out validation split K, as the final stage's training K+1 of a model does "
+                  "(search.final_seeds); 0, the default, is the search's own")
+      ->check(CLI::Range(0, 1000));
   sub->add_option("--epochs", o.epochs, "override training.epochs")->check(CLI::Range(1, 10000));
   sub->add_option("--save-splits", o.save_splits,
                   "also write the exact train/validation/test splits as .npy files into this folder");
@@ -110,7 +117,7 @@ int run_train_command(const TrainCommandOptions& o) {
   if (o.epochs > 0) config.training.epochs = o.epochs;
   const Architecture arch = load_architecture(o.arch_path);
 
-  DatasetSplits data = load_search_data(config);
+  DatasetSplits data = load_search_data(config, o.validation_split);
   const TensorShape in = arch.input_shape();
   if (in.h != data.train.sample_shape.h || in.w != data.train.sample_shape.w)
     data = resize_splits(data, in.h, in.w);
@@ -160,7 +167,7 @@ int run_train_command(const TrainCommandOptions& o) {
                    int8.val_int8_ptq, int8.val_int8_qat,
                    int8.qat_kept ? "kept" : (int8.qat_failure.empty() ? "not better, PTQ kept" : int8.qat_failure));
   }
-  const nlohmann::json result = result_record(arch, model, int8, data, config.search.seed);
+  const nlohmann::json result = result_record(arch, model, int8, data, config.search.seed, o.validation_split);
   dir.write_json("result.json", result);
   if (o.json) std::cout << result.dump(2) << "\n";
   if (!model.result.ok) {

@@ -18,6 +18,7 @@ struct TrainCommandOptions {
   std::string out;     ///< output folder; empty: <config output.dir>/../train-<arch name>
   int64_t seed = -1;   ///< -1: the config's search.seed
   int epochs = 0;      ///< 0: the config's training.epochs
+  int validation_split = 0;  ///< which validation set to hold out (load_search_data)
   std::string save_splits;  ///< also write the splits as .npy files here
   bool json = false;   ///< print result.json to stdout
 };

@@ -26,7 +26,9 @@ Usage: bench/fashion_mnist_64k_baseline.sh RUN_DIR (builds nas-run, then calls t
 RUN_DIR/baseline when it was trained with the same recipe (training is deterministic).
 When the run's final models were trained several times (search.final_seeds; pareto.json
 says "trainings"), their accuracies are means, and the baseline's is the mean of as many
-trainings (seeds 1..N, kept in RUN_DIR/seeds/).
+trainings on the same validation splits (`nas-run train --split K`, kept in RUN_DIR/seeds/);
+the script prints each training's accuracy and how far the difference of the means stands
+above their spread (its standard error).
 --seeds N (N > 1) measures the training noise behind a dominance: the baseline and every
 dominating model are trained again by `nas-run train --seed S` for S = 1..N (the config's
 own seed reuses the baseline's training; results are kept in RUN_DIR/seeds/ and reused),
@@ -34,6 +36,7 @@ and a further check asks that each one's mean int8 test accuracy be above the ba
 """
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -88,23 +91,47 @@ def reused_baseline(reuse_dir, config_path):
         return json.load(f)
 
 
-def trained_with_seed(a, arch, tag, seed):
-    """result.json of `nas-run train ARCH --seed SEED` with the config, kept under RUN_DIR/seeds/."""
-    out = os.path.join(a.run_dir, "seeds", f"{tag}-seed{seed}")
+def trained_with(a, arch, name, option, value):
+    """result.json of `nas-run train ARCH OPTION VALUE` with the config, kept under RUN_DIR/seeds/NAME."""
+    out = os.path.join(a.run_dir, "seeds", name)
     result = os.path.join(out, "result.json")
     if not os.path.exists(result):
         if os.path.exists(out):
             shutil.rmtree(out)  # an interrupted training: start it again
-        run_json([a.nas_run, "train", arch, "--config", a.config, "--seed", str(seed), "--out", out, "--json"])
+        run_json([a.nas_run, "train", arch, "--config", a.config, option, str(value), "--out", out, "--json"])
     with open(result) as f:
         return json.load(f)
 
 
+def trained_with_seed(a, arch, tag, seed):
+    """result.json of `nas-run train ARCH --seed SEED`: other splits and another initialisation."""
+    return trained_with(a, arch, f"{tag}-seed{seed}", "--seed", seed)
+
+
 def baseline_trainings(a, trained, n):
-    """result.json of the baseline trained with seeds 1..n (the config's seed is `trained`)."""
-    with open(a.config) as f:
-        config_seed = json.load(f).get("search", {}).get("seed", 1)
-    return [trained if s == config_seed else trained_with_seed(a, BASELINE, "baseline", s) for s in range(1, n + 1)]
+    """result.json of the baseline trained as the final stage trains a model n times: training k
+    holds out validation split k (`nas-run train --split k`; split 0 is `trained`)."""
+    return [trained] + [trained_with(a, BASELINE, f"baseline-split{k}", "--split", k) for k in range(1, n)]
+
+
+def difference_text(found, base):
+    """The difference of two sets of trainings' mean accuracies, with its standard error
+    (Welch): how far the gap stands above the seeds' noise."""
+    d = statistics.mean(found) - statistics.mean(base)
+    se = math.sqrt(statistics.variance(found) / len(found) + statistics.variance(base) / len(base))
+    return dict(difference=d, standard_error=se), (f"{100 * d:+.2f} points, standard error {100 * se:.2f}"
+                                                    + (f" ({d / se:.1f} of them)" if se > 0 else ""))
+
+
+def final_trainings(run_dir, ids):
+    """Each id's int8 test accuracies over its final trainings (history.jsonl's seed_runs)."""
+    found = {}
+    with open(os.path.join(run_dir, "history.jsonl")) as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("stage") == "final" and r["id"] in ids and r.get("seed_runs"):
+                found[r["id"]] = [s["test_accuracy_int8"] for s in r["seed_runs"]]
+    return found
 
 
 def seed_spread(a, trained, dominating, checks):
@@ -125,7 +152,8 @@ def seed_spread(a, trained, dominating, checks):
         if name != "baseline":
             ok = statistics.mean(accs) > statistics.mean(spread["baseline"])
             checks[f"{name} beats the baseline on the mean of {a.seeds} seeds"] = ok
-            print(f"  {'PASS' if ok else 'FAIL'}  {name} beats the baseline on the mean of {a.seeds} seeds")
+            print(f"  {'PASS' if ok else 'FAIL'}  {name} beats the baseline on the mean of {a.seeds} seeds: "
+                  + difference_text(accs, spread["baseline"])[1])
     return spread
 
 
@@ -151,6 +179,7 @@ def main():
     base = dict(baseline_costs(a.nas_run, target), id="ds_cnn_small (baseline)",
                 test_accuracy=trained["test_accuracy"], test_accuracy_int8=trained["test_accuracy_int8"])
     trainings = max((e.get("trainings", 1) for e in target["front"]), default=1)
+    runs = []
     if trainings > 1:
         # The run's final models report means over search.final_seeds trainings: so does the baseline.
         runs = baseline_trainings(a, trained, trainings)
@@ -179,11 +208,21 @@ def main():
               f"best int8 test accuracy >= {100 * a.bar:.0f}%": best >= a.bar}
     for name, ok in checks.items():
         print(f"  {'PASS' if ok else 'FAIL'}  {name}")
+    noise = {}
+    if runs:
+        base_accs = [r["test_accuracy_int8"] for r in runs]
+        print(f"\nint8 test accuracy of each training on validation splits 0..{trainings - 1} (search.final_seeds):")
+        print(f"  {'baseline':28} " + " ".join(f"{100 * x:.2f}" for x in base_accs))
+        dominating = final_trainings(a.run_dir, {r["id"] for r in rows if r["dominates_baseline"]})
+        for model_id, accs in dominating.items():
+            noise[model_id], text = difference_text(accs, base_accs)
+            noise[model_id].update(trainings=accs, baseline_trainings=base_accs)
+            print(f"  {model_id:28} " + " ".join(f"{100 * x:.2f}" for x in accs) + f"  {text}")
     seeds = {}
     if a.seeds > 1:
         seeds = seed_spread(a, trained, [r for r in rows if r["dominates_baseline"]], checks)
     with open(os.path.join(a.run_dir, "baseline_comparison.json"), "w") as f:
-        json.dump({"baseline": base, "front": rows, "checks": checks, "seeds": seeds}, f, indent=2)
+        json.dump({"baseline": base, "front": rows, "checks": checks, "noise": noise, "seeds": seeds}, f, indent=2)
     return 0 if all(checks.values()) else 1
 
 

@@ -200,6 +200,18 @@ std::string model_header(const QuantizedModel& model, const MemoryPlan& plan, co
   h += fmt::format("#define MODEL_INPUT_ZERO_POINT ({})\n#define MODEL_OUTPUT_ZERO_POINT ({})\n", in.zero_point,
                    out.zero_point);
   h += fmt::format("#define MODEL_INPUT_SCALE {:.9g}f\n#define MODEL_OUTPUT_SCALE {:.9g}f\n\n", in.scale, out.scale);
+  if (!model.input_mean.empty()) {
+    // The training's standardisation, per input channel, as initialisers:
+    // static const float mean[MODEL_INPUT_CHANNELS] = MODEL_INPUT_MEAN;
+    auto initialiser = [](const std::vector<double>& values) {
+      std::string text;
+      for (double v : values) text += (text.empty() ? "" : ", ") + fmt::format("{:.9g}f", v);
+      return "{" + text + "}";
+    };
+    h += fmt::format("/* Standardise the data first: v = (x - MODEL_INPUT_MEAN[c]) / MODEL_INPUT_STD[c]. */\n"
+                     "#define MODEL_INPUT_CHANNELS {}\n#define MODEL_INPUT_MEAN {}\n#define MODEL_INPUT_STD {}\n\n",
+                     model.input_mean.size(), initialiser(model.input_mean), initialiser(model.input_std));
+  }
   h += "/* Runs the network on one input (MODEL_INPUT_SIZE values) into `output`\n"
        " * (MODEL_OUTPUT_SIZE values). Returns 0. Not reentrant: one static arena. */\n"
        "int model_invoke(const int8_t *input, int8_t *output);\n";

@@ -75,6 +75,22 @@ std::string describe(const Architecture& arch, const std::string& id, const std:
   return text;
 }
 
+std::string numbers(const std::vector<double>& values) {
+  std::string text;
+  for (double v : values) text += (text.empty() ? "" : ", ") + fmt::format("{:.7g}", v);
+  return text;
+}
+
+// How the float input of the exported models is made from raw data: the training's
+// standardisation (dataset.normalize), which the model itself does not contain.
+std::string input_preparation(const QuantizedModel& model) {
+  if (model.input_mean.empty()) return "Input: the data as the dataset files give them (not standardised).";
+  return fmt::format("Input: standardise each channel c as the training did, v = (x - mean[c]) / std[c], "
+                     "with x as the dataset files give it (IDX bytes divided by 255; .npy and CSV values as "
+                     "they are), mean [{}], std [{}].",
+                     numbers(model.input_mean), numbers(model.input_std));
+}
+
 // The hwnas-c profile on the board of each target: what the generated C is predicted to take.
 std::vector<CostTarget> c_targets(const RunConfig& config) {
   const RuntimeProfile* profile = RuntimeProfiles::builtin().find("hwnas-c");
@@ -119,14 +135,14 @@ ExportedModel export_one(const std::string& run_dir, const std::string& id, cons
     throw UserError(run_dir + ": no model " + id + " (expected the folder " + source + ")");
   const Architecture arch = load_architecture(source + "/arch.json");
   const QuantizedModel model = load_quantized_model(arch, source);
-  ExportedModel m{id, out + "/" + id, {}};
+  ExportedModel m{id, out + "/" + id, {}, model.input_mean, model.input_std};
   fs::create_directories(m.dir);
   for (const std::string& name : kRunFiles) {
     if (!fs::exists(source + "/" + name)) throw UserError(source + "/" + name + ": missing: cannot export " + id);
     write_file_atomically(m.dir + "/" + name, read_file_text(source + "/" + name));
     m.files.push_back(name);
   }
-  const std::string description = describe(arch, id, run_dir, record);
+  const std::string description = describe(arch, id, run_dir, record) + "\n" + input_preparation(model);
   for (ExportFormat format : request.formats) {
     switch (format) {
       case ExportFormat::kC: {
@@ -183,6 +199,8 @@ std::vector<ExportedModel> export_models(const ExportRequest& request) {
     for (const char* key :
          {"val_accuracy_int8", "test_accuracy_int8", "fidelity", "costs", "params", "macs", "seed_runs", "deployed_seed_run"})
       if (record.is_object() && record.contains(key)) entry[key] = record[key];
+    if (!exported.back().input_mean.empty())
+      entry["input_standardization"] = {{"mean", exported.back().input_mean}, {"std", exported.back().input_std}};
     listing.push_back(std::move(entry));
     spdlog::info("exported {} to {}", id, exported.back().dir);
   }

@@ -65,8 +65,10 @@ nlohmann::json candidate_record(const Candidate& c) {
   if (!c.seed_runs.empty()) {
     // The accuracies above are means over these trainings; the deployed one's own are here.
     nlohmann::json runs = nlohmann::json::array();
-    for (const SeedRun& s : c.seed_runs) {
+    for (size_t k = 0; k < c.seed_runs.size(); ++k) {
+      const SeedRun& s = c.seed_runs[k];
       nlohmann::json run = {{"seed", s.seed},
+                            {"validation_split", k},
                             {"status", s.result.ok ? "ok" : "failed"},
                             {"train_accuracy", s.result.train_accuracy},
                             {"val_accuracy", s.result.validation_accuracy},

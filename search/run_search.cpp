@@ -50,23 +50,27 @@ constexpr uint64_t kSeedRunStream = 6;  // training k > 0 of a final model: deri
 // The data each candidate trains on: at the input resolution the space chose for it
 // (resized once, on first use) and, for a low-fidelity evaluation, a class-stratified
 // subset of the training split (the same subset for every candidate, so they compare
-// fairly; validation and test stay whole).
+// fairly; validation and test stay whole). A final model's later trainings hold out
+// other validation sets (load_search_data's validation_split), loaded on first use.
 class CandidateData {
  public:
-  CandidateData(const DatasetSplits& original, uint64_t seed) : m_original(original), m_seed(seed) {}
+  CandidateData(const DatasetSplits& original, const RunConfig& config, uint64_t subset_seed)
+      : m_original(original), m_config(config), m_seed(subset_seed) {}
 
-  const DatasetSplits& at(const TensorShape& input, int64_t train_samples) {
+  const DatasetSplits& at(const TensorShape& input, int64_t train_samples, int validation_split) {
     const TensorShape& own = m_original.train.sample_shape;
     const bool resized = input.h != own.h || input.w != own.w;
     const bool subset = train_samples > 0 && size_t(train_samples) < m_original.train.size();
-    if (!resized && !subset) return m_original;
+    if (!resized && !subset && validation_split == 0) return m_original;
     std::lock_guard<std::mutex> lock(m_mutex);
-    auto& slot = m_variants[{input.h, input.w, subset ? train_samples : 0}];
+    const DatasetSplits& base = validation_split == 0 ? m_original : other_split(validation_split);
+    if (!resized && !subset) return base;
+    auto& slot = m_variants[{input.h, input.w, subset ? train_samples : 0, validation_split}];
     if (!slot) {
       if (resized)
         spdlog::info("resizing the data from {}x{} to {}x{} for the candidates at that resolution", own.h, own.w,
                      input.h, input.w);
-      DatasetSplits splits = resized ? resize_splits(m_original, input.h, input.w) : m_original;
+      DatasetSplits splits = resized ? resize_splits(base, input.h, input.w) : base;
       if (subset) splits.train = stratified_subset(splits.train, size_t(train_samples), m_seed);
       slot = std::make_unique<DatasetSplits>(std::move(splits));
     }
@@ -74,10 +78,21 @@ class CandidateData {
   }
 
  private:
+  const DatasetSplits& other_split(int k) {  // m_mutex held
+    auto& slot = m_other_splits[k];
+    if (!slot) {
+      spdlog::info("loading validation split {} (search.final_seeds: each training holds out its own)", k);
+      slot = std::make_unique<DatasetSplits>(load_search_data(m_config, k));
+    }
+    return *slot;
+  }
+
   const DatasetSplits& m_original;
+  const RunConfig& m_config;
   uint64_t m_seed;
   std::mutex m_mutex;
-  std::map<std::tuple<int, int, int64_t>, std::unique_ptr<DatasetSplits>> m_variants;
+  std::map<int, std::unique_ptr<DatasetSplits>> m_other_splits;
+  std::map<std::tuple<int, int, int64_t, int>, std::unique_ptr<DatasetSplits>> m_variants;
 };
 
 // The cost report of every target, with the operator order and arena plan each assumed:
@@ -101,7 +116,7 @@ void evaluate_one(Candidate& c, CandidateData& candidate_data, const RunConfig& 
   const std::string model_dir = dir.model_dir(c.identity);
   save_architecture(c.arch, model_dir + "/arch.json");
   save_cost_report(c, config, model_dir);
-  const DatasetSplits& data = candidate_data.at(c.arch.input_shape(), c.fidelity.train_samples);
+  const DatasetSplits& data = candidate_data.at(c.arch.input_shape(), c.fidelity.train_samples, 0);
   TrainingOptions training = config.training;
   training.cancel = &cancel;
   training.epochs = c.fidelity.epochs;
@@ -109,27 +124,40 @@ void evaluate_one(Candidate& c, CandidateData& candidate_data, const RunConfig& 
   training.warmup_epochs = std::min(training.warmup_epochs, double(training.epochs));
   c.fidelity.train_samples = int64_t(data.train.size());
   // The final stage may train each model several times (search.final_seeds); the first
-  // training uses the candidate's own seed, so final_seeds 1 is the plain evaluation.
+  // training uses the candidate's own seed and split, so final_seeds 1 is the plain
+  // evaluation. Training k holds out validation split k: repeating trainings on one
+  // validation set would average out the seeds' noise but not that set's own, which
+  // decides as much between networks this close (bench/README.md, run 19).
   const int trainings = c.stage == "final" ? config.search.final_seeds : 1;
   std::vector<SeedRun> runs;
   std::vector<TrainedModel> models;
   std::vector<std::optional<Int8Outcome>> int8_models;
   for (int k = 0; k < trainings; ++k) {
     const uint64_t seed = k == 0 ? c.seed : derive_seed(c.seed, kSeedRunStream, uint64_t(k));
-    models.push_back(train_model(c.arch, data.train, data.validation, &data.test, training, seed));
+    const DatasetSplits& split = k == 0 ? data : candidate_data.at(c.arch.input_shape(), c.fidelity.train_samples, k);
+    models.push_back(train_model(c.arch, split.train, split.validation, &split.test, training, seed));
     if (cancel) {
       c.result.failure = kCancelledFailure;
       return;
     }
     std::optional<Int8Outcome>& int8 = int8_models.emplace_back();
     if (models.back().result.ok)
-      int8 = quantize_with_optional_qat(c.arch, models.back(), data.train, data.validation, &data.test, training,
+      int8 = quantize_with_optional_qat(c.arch, models.back(), split.train, split.validation, &split.test, training,
                                         config.int8, seed);
+    if (int8) {  // the exported model says how its inputs were prepared
+      int8->quantized.input_mean = split.input_mean;
+      int8->quantized.input_std = split.input_std;
+    }
     if (cancel) {
       c.result.failure = kCancelledFailure;
       return;
     }
     runs.push_back({seed, models.back().result, int8 ? int8->scores : Int8Scores{}});
+    // One model's trainings take many minutes: say how each one ended.
+    if (trainings > 1 && runs.back().int8.ok)
+      spdlog::info("final {}: training {}/{} (seed {}, validation split {}) val int8 {:.4f}, test int8 {:.4f}",
+                   c.identity.substr(0, 16), k + 1, trainings, seed, k, runs.back().int8.val_int8,
+                   runs.back().int8.test_int8);
     if (!runs.back().result.ok || !runs.back().int8.ok) break;  // a failed training fails the candidate
   }
   size_t deployed = 0;
@@ -209,7 +237,7 @@ RunSummary execute_search(const RunConfig& config, int threads, RunDirectory dir
                  100.0 * f.share, budget_names()[size_t(f.budget)]);
 
   // Step 3: propose, train and score until a budget ends the run.
-  CandidateData candidate_data(data, derive_seed(config.search.seed, kSubsetStream, 0));
+  CandidateData candidate_data(data, config, derive_seed(config.search.seed, kSubsetStream, 0));
   ThreadPoolEvaluator evaluator(arena, [&](Candidate& c, const std::atomic<bool>& cancel) {
     evaluate_one(c, candidate_data, config, dir, cancel);
   });
@@ -276,8 +304,8 @@ HistoryRecords read_history(const std::string& path) {
 
 }  // namespace
 
-DatasetSplits load_search_data(const RunConfig& config) {
-  return load_dataset(config.dataset, derive_seed(config.search.seed, kDataStream, 0));
+DatasetSplits load_search_data(const RunConfig& config, int validation_split) {
+  return load_dataset(config.dataset, derive_seed(config.search.seed, kDataStream, 0), validation_split);
 }
 
 RunSummary run_search(const RunConfig& config, int threads) {

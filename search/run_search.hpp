@@ -24,8 +24,10 @@ struct RunSummary {
 
 /// The train/validation/test splits a search with `config` uses (they depend only on the
 /// dataset section and search.seed), so `nas-run train` scores on the same splits.
+/// `validation_split` k > 0: those of the final stage's (k+1)-th training of a model
+/// (search.final_seeds), which holds out another validation set.
 /// @throws DataError / UserError for bad data files.
-DatasetSplits load_search_data(const RunConfig& config);
+DatasetSplits load_search_data(const RunConfig& config, int validation_split = 0);
 
 /// Runs the search described by `config` (its overrides already applied by the CLI) in a
 /// new run directory. `threads` bounds the total number of worker threads (0: all cores).

@@ -310,6 +310,8 @@ std::vector<const Candidate*> SearchController::best_for_retraining(const std::v
 
 void SearchController::start_stage(int rung) {
   m_phase = rung;
+  m_stage_start = Clock::now();
+  m_finished_in_stage = 0;
   const SearchConfig& s = m_config.search;
   const std::vector<Candidate> previous = entries_at(rung - 1);
   std::vector<const Candidate*> pool;
@@ -360,8 +362,8 @@ bool SearchController::run_stage() {
 }
 
 void SearchController::report(const Candidate& c) {
-  ++m_finished_here;
-  const double elapsed = std::chrono::duration<double>(Clock::now() - m_start).count();
+  ++m_finished_in_stage;
+  const double elapsed = std::chrono::duration<double>(Clock::now() - m_stage_start).count();
   const bool search = c.rung == 0;
   const int done = search ? m_observed + int(m_finished.size()) : int(entries_at(c.rung).size()) + 1;
   const int total = search ? m_config.search.evaluations : done + int(m_pending.size()) - 1;
@@ -383,13 +385,13 @@ void SearchController::report(const Candidate& c) {
                            : std::string("failed"),
                  c.costs[0].mcu, c.costs[0].costs.ram.total(), c.costs[0].costs.flash.total(),
                  c.costs[0].costs.latency_ms, 100.0 * feasible, best,
-                 format_duration(elapsed / m_finished_here * std::max(0, total - done)));
+                 format_duration(elapsed / m_finished_in_stage * std::max(0, total - done)));
   else
     spdlog::warn("[{}{}/{}] {} failed: {}", label, done, total, c.identity, c.result.failure);
 }
 
 SearchOutcome SearchController::run() {
-  m_start = Clock::now();
+  m_start = m_stage_start = Clock::now();
   SearchOutcome out;
   bool completed = m_phase > 0 || run_search_phase();
   for (int rung = std::max(1, m_phase); completed && rung <= final_rung(); ++rung) {

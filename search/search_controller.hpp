@@ -91,8 +91,10 @@ class SearchController {
   std::map<int, Candidate> m_finished;   ///< search phase: finished, waiting for earlier ones
   std::vector<Candidate> m_evaluated;    ///< every recorded evaluation
   std::string m_end_reason;
-  std::chrono::steady_clock::time_point m_start;
-  int m_finished_here = 0;  ///< evaluations finished in this invocation (for the ETA)
+  std::chrono::steady_clock::time_point m_start;  ///< of this invocation (search.max_wall_minutes)
+  // The ETA extrapolates the current stage alone: a final retraining costs many search evaluations.
+  std::chrono::steady_clock::time_point m_stage_start;
+  int m_finished_in_stage = 0;  ///< evaluations finished in this stage since m_stage_start
   double m_best = -1.0;           ///< among observed candidates
   double m_best_finished = -1.0;  ///< among finished ones (progress line)
   std::string m_best_id;

@@ -17,6 +17,7 @@
 
 #include "tests/test_support.hpp"
 #include "trainers/dataset_config.hpp"
+#include "trainers/dataset_resize.hpp"
 #include "trainers/synthetic_dataset.hpp"
 #include "util/errors.hpp"
 
@@ -217,6 +218,26 @@ TEST_SUITE("dataset") {
     CHECK(c.train.class_counts() == a.train.class_counts());
   }
 
+  TEST_CASE("another validation split holds out other samples of the same limited set, with the same test set") {
+    TempDir dir("data");
+    DatasetConfig config = small_config(dir);
+    config.train_limit = 120;
+    config.test_limit = 30;
+    config.normalize = false;  // compare the very values
+    const DatasetSplits a = hwnas::load_dataset(config, 11);
+    const DatasetSplits b = hwnas::load_dataset(config, 11, 1);
+    const DatasetSplits c = hwnas::load_dataset(config, 11, 2);
+    CHECK(same_data(a.test, b.test));
+    CHECK(same_data(hwnas::load_dataset(config, 11, 1).validation, b.validation));
+    std::set<size_t> a_all = item_ids(a.train), b_all = item_ids(b.train);
+    for (size_t id : item_ids(a.validation)) a_all.insert(id);
+    for (size_t id : item_ids(b.validation)) CHECK(b_all.insert(id).second);
+    CHECK(a_all == b_all);  // the same train_limit subset, partitioned anew
+    CHECK(item_ids(a.validation) != item_ids(b.validation));
+    CHECK(item_ids(b.validation) != item_ids(c.validation));
+    CHECK(b.validation.class_counts() == a.validation.class_counts());
+  }
+
   TEST_CASE("normalize standardises each channel with the train split's statistics") {
     TempDir dir("data");
     DatasetConfig config = small_config(dir, {2, 2, 2});
@@ -224,11 +245,20 @@ TEST_SUITE("dataset") {
     config.normalize = true;
     const DatasetSplits norm = hwnas::load_dataset(config, 3);
     REQUIRE(norm.train.sample_shape == hwnas::TensorShape{2, 2, 2});
+    CHECK(raw.input_mean.empty());
+    CHECK(raw.input_std.empty());
+    REQUIRE(norm.input_mean.size() == 2);
+    REQUIRE(norm.input_std.size() == 2);
+    const DatasetSplits resized = hwnas::resize_splits(norm, 3, 3);  // a deployment prepares inputs the same way
+    CHECK(resized.input_mean == norm.input_mean);
+    CHECK(resized.input_std == norm.input_std);
     for (size_t c = 0; c < 2; ++c) {
       CAPTURE(c);
       const std::vector<double> r = channel(raw.train, c, 2), n = channel(norm.train, c, 2);
       const double m = mean(r);
       const double sd = std::sqrt(mean_square(r, m));
+      CHECK(norm.input_mean[c] == doctest::Approx(m).epsilon(1e-6));
+      CHECK(norm.input_std[c] == doctest::Approx(sd).epsilon(1e-6));
       CHECK(mean(n) == doctest::Approx(0.0).epsilon(1e-5).scale(1));
       CHECK(std::sqrt(mean_square(n, 0.0)) == doctest::Approx(1.0).epsilon(1e-4));
       const std::vector<double> rt = channel(raw.test, c, 2), nt = channel(norm.test, c, 2);

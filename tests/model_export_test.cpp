@@ -6,6 +6,7 @@
 #include "exporters/model_export.hpp"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <map>
@@ -90,6 +91,15 @@ TEST_SUITE("model_export") {
       const FoldedModel folded = fold_model(arch, load_model_weights(model_dir, arch));
       const QuantizedAccuracy acc = evaluate_quantized(folded, model, data.validation, false);
       CHECK(acc.int8_accuracy == doctest::Approx(records.at(ids[i])["val_accuracy_int8"].get<double>()).epsilon(1e-12));
+      // It says how its inputs were standardised, and so do model.h and export.json.
+      REQUIRE(!data.input_mean.empty());
+      CHECK(model.input_mean == data.input_mean);
+      CHECK(model.input_std == data.input_std);
+      CHECK(listing["models"][i]["input_standardization"]["mean"] == data.input_mean);
+      const std::string header = read_text(model_dir + "/c/model.h");
+      CHECK(contains(header, "standardise each channel c as the training did"));
+      CHECK(contains(header, fmt::format("#define MODEL_INPUT_MEAN {{{:.9g}f}}", data.input_mean[0])));
+      CHECK(contains(header, fmt::format("#define MODEL_INPUT_STD {{{:.9g}f}}", data.input_std[0])));
       // Its C code gives the integer reference's outputs.
       const auto input_size = size_t(model.input_shape.elements());
       const std::vector<int8_t> inputs = random_int8(input_size * 20, 3);

@@ -58,6 +58,8 @@ void check_same_model(const QuantizedModel& a, const QuantizedModel& b) {
   }
   CHECK(a.output_tensor == b.output_tensor);
   CHECK(a.score_tensor == b.score_tensor);
+  CHECK(a.input_mean == b.input_mean);
+  CHECK(a.input_std == b.input_std);
 }
 
 }  // namespace
@@ -67,7 +69,11 @@ TEST_SUITE("quantized_model_io") {
     for (const Architecture& arch : {depthwise_net(), avg_pool_net(), concat_net(),
                                      load_architecture(source_path("configs/archs/ds_cnn.json"))}) {
       CAPTURE(arch.name());
-      const QuantizedModel saved = quantized_random(arch);
+      QuantizedModel saved = quantized_random(arch);
+      if (arch.name() == "ds_cnn") {  // with the training's standardisation (one channel per input channel)
+        saved.input_mean.assign(size_t(saved.input_shape.c), 0.2860407);
+        saved.input_std.assign(size_t(saved.input_shape.c), 0.3530242);
+      }
       TempDir dir("int8_io");
       save_quantized_model(saved, dir.path().string());
       const QuantizedModel loaded = load_quantized_model(arch, dir.path().string());
@@ -92,6 +98,12 @@ TEST_SUITE("quantized_model_io") {
     const std::string blob = read_text(dir.file("model_int8.bin"));
     write_text(dir.file("model_int8.bin"), blob.substr(0, blob.size() / 2));
     CHECK_THROWS_WITH_AS(load_quantized_model(arch, d), doctest::Contains("/blob_bytes"), UserError);
+
+    QuantizedModel model = quantized_random(arch);
+    model.input_mean.assign(size_t(model.input_shape.c), 0.5);
+    model.input_std.assign(size_t(model.input_shape.c), 0.0);  // a zero standard deviation cannot be
+    save_quantized_model(model, d);
+    CHECK_THROWS_WITH_AS(load_quantized_model(arch, d), doctest::Contains("/input_standardization/std"), UserError);
   }
 }
 

@@ -321,6 +321,7 @@ TEST_SUITE("search_resume") {
       CHECK(runs[0]["test_accuracy_int8"] == one.at(key)["test_accuracy_int8"]);
       CHECK(runs[1]["seed"] != runs[0]["seed"]);
       CHECK(runs[2]["seed"] != runs[1]["seed"]);
+      for (size_t k = 0; k < 3; ++k) CHECK(runs[k]["validation_split"] == k);  // see train_command_test
       double val = 0, test = 0;
       size_t best = 0;
       for (size_t i = 0; i < 3; ++i) {
@@ -333,6 +334,7 @@ TEST_SUITE("search_resume") {
       CHECK(record["deployed_seed_run"] == best);
     }
     CHECK(finals == 2);
+    CHECK(contains(read_text(run + "/run.log"), "loading validation split 2"));
     CHECK_FALSE(one.rbegin()->second.contains("seed_runs"));
     // pareto.json ranks by the means.
     const auto pareto = nlohmann::json::parse(read_text(run + "/pareto.json"));

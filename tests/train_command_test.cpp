@@ -95,6 +95,10 @@ TEST_CASE("nas-run train: progress per epoch, weights, float and int8 test accur
   CHECK(result["test_accuracy"].get<double>() > 0.4);  // chance is 0.1
   CHECK(result["test_accuracy_int8"].get<double>() > 0.4);
   CHECK(result["parameters"].get<int>() > 0);
+  // Fashion-MNIST's pixels (bytes / 255) average about 0.29: what a deployment subtracts.
+  REQUIRE(result["input_standardization"]["mean"].size() == 1);
+  CHECK(result["input_standardization"]["mean"][0].get<double>() == doctest::Approx(0.29).epsilon(0.1));
+  CHECK(result["input_standardization"]["std"][0].get<double>() == doctest::Approx(0.35).epsilon(0.1));
   CHECK(count_lines(read_text(out + "/history.jsonl")) == 6);  // one line per epoch
 
   const Architecture arch = load_architecture(f.arch);
@@ -162,6 +166,25 @@ TEST_CASE("nas-run train: bad input is one line and exit code 2") {
   CHECK(count_lines(r.output) == 1);
   CHECK(contains(r.output, "/training/augment"));
   CHECK(contains(r.output, "shfit"));
+}
+
+TEST_CASE("nas-run train: --split holds out another validation set, with the same test set") {
+  TrainFixture f;
+  auto splits_of = [&](const std::string& name, const std::string& split) {
+    const std::string out = f.dir.file(name), splits = f.dir.file(name + "-splits");
+    const CommandResult r =
+        f.train("--out '" + out + "' --epochs 1 --split " + split + " --save-splits '" + splits + "' --log-level warn");
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(nlohmann::json::parse(read_text(out + "/result.json"))["validation_split"] == std::stoi(split));
+    return splits;
+  };
+  const std::string zero = splits_of("zero", "0"), one = splits_of("one", "1");
+  // The same test images (standardised with each training split's own statistics).
+  CHECK(read_text(zero + "/test_y.npy") == read_text(one + "/test_y.npy"));
+  CHECK(read_text(zero + "/validation_y.npy").size() == read_text(one + "/validation_y.npy").size());
+  CHECK(read_text(zero + "/validation_x.npy") != read_text(one + "/validation_x.npy"));
+  CHECK(f.train("--split -1").exit_code == 2);
 }
 
 }  // namespace hwnas::test

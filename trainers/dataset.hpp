@@ -42,6 +42,10 @@ struct DatasetSplits {
   Dataset train;
   Dataset validation;  ///< used for selection
   Dataset test;        ///< only for reporting final models
+  /// The per-channel standardisation applied to all three (dataset.normalize), with the
+  /// training split's statistics: v = (x - input_mean[c]) / input_std[c]. A deployed model
+  /// needs its inputs prepared the same way. Empty when the data are taken as they are.
+  std::vector<double> input_mean, input_std;
 };
 
 }  // namespace hwnas

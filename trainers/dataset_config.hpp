@@ -39,8 +39,10 @@ struct DatasetConfig {
 };
 
 /// Loads the data files and builds the three splits deterministically from `seed`.
+/// `validation_split` k > 0 draws the k-th other stratified validation set from the same
+/// training samples (repeated hold-out): the limits and the test split stay those of k = 0.
 /// @throws DataError for missing, truncated or inconsistent files.
-DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed);
+DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed, int validation_split = 0);
 
 /// What a search space needs to know about the data, without loading it.
 struct DatasetShape {

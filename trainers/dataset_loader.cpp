@@ -37,6 +37,8 @@ enum SeedStream : uint64_t {
   kTestSamples,
 };
 
+constexpr uint64_t kOtherValidation = 0x76616c;  // "val": validation_split k > 0
+
 uint64_t stream_seed(uint64_t seed, SeedStream stream) {
   return derive_seed(seed, kDataPurpose, stream);
 }
@@ -268,7 +270,7 @@ void standardize(Dataset& data, const ChannelStats& stats) {
 
 }  // namespace
 
-DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed) {
+DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed, int validation_split) {
   auto [train_all, test_all] = config.format == DatasetFormat::kSynthetic
                                    ? make_synthetic_pair(config, seed)
                                    : load_files(config);
@@ -277,7 +279,10 @@ DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed) {
   DatasetSplits splits;
   splits.test = apply_limit(std::move(test_all), config.test_limit, stream_seed(seed, kTestLimit));
   const size_t n_val = validation_count(train.size(), config.validation_fraction);
-  const std::vector<bool> in_val = stratified_mask(train, n_val, stream_seed(seed, kValidation));
+  const uint64_t val_seed = validation_split == 0
+                                ? stream_seed(seed, kValidation)
+                                : derive_seed(stream_seed(seed, kValidation), kOtherValidation, uint64_t(validation_split));
+  const std::vector<bool> in_val = stratified_mask(train, n_val, val_seed);
   splits.train = masked(train, in_val, false);
   splits.validation = masked(train, in_val, true);
   if (splits.train.size() == 0) throw DataError(config.name, "the training split is empty");
@@ -286,6 +291,8 @@ DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed) {
     standardize(splits.train, stats);
     standardize(splits.validation, stats);
     standardize(splits.test, stats);
+    splits.input_mean = stats.mean;
+    for (double inv : stats.inv_std) splits.input_std.push_back(1.0 / inv);
   }
   return splits;
 }

@@ -64,7 +64,7 @@ Dataset resize_dataset(const Dataset& data, int h, int w) {
 
 DatasetSplits resize_splits(const DatasetSplits& splits, int h, int w) {
   return {resize_dataset(splits.train, h, w), resize_dataset(splits.validation, h, w),
-          resize_dataset(splits.test, h, w)};
+          resize_dataset(splits.test, h, w), splits.input_mean, splits.input_std};
 }
 
 }  // namespace hwnas

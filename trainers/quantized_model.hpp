@@ -67,6 +67,9 @@ struct QuantizedModel {
   std::vector<QuantizedOp> ops;
   int output_tensor = 0;
   int score_tensor = 0;  ///< see FoldedModel::score_tensor
+  /// How the data were prepared before the input quantisation (DatasetSplits::input_mean):
+  /// per channel, v = (x - input_mean[c]) / input_std[c]; empty: taken as they are.
+  std::vector<double> input_mean, input_std;
 };
 
 /// The FoldedModel a quantised model stands for: the same ops with dequantised weights

@@ -2,6 +2,7 @@
 // quantized_model_io.hpp).
 #include "trainers/quantized_model_io.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 
@@ -98,10 +99,12 @@ void save_quantized_model(const QuantizedModel& model, const std::string& dir) {
                         {"left_shift", op.left_shift}};
     ops.push_back(std::move(o));
   }
-  const nlohmann::json doc = {{"format", kFormat},       {"version", kFormatVersion},
-                              {"blob", kInt8BlobFile},   {"blob_bytes", blob.size()},
-                              {"tensors", tensors},      {"ops", ops},
-                              {"output_tensor", model.output_tensor}, {"score_tensor", model.score_tensor}};
+  nlohmann::json doc = {{"format", kFormat},       {"version", kFormatVersion},
+                        {"blob", kInt8BlobFile},   {"blob_bytes", blob.size()},
+                        {"tensors", tensors},      {"ops", ops},
+                        {"output_tensor", model.output_tensor}, {"score_tensor", model.score_tensor}};
+  if (!model.input_mean.empty())
+    doc["input_standardization"] = {{"mean", model.input_mean}, {"std", model.input_std}};
   write_file_atomically(dir + "/" + kInt8BlobFile, blob);
   write_file_atomically(dir + "/" + kInt8ModelFile, doc.dump(1) + "\n");
 }
@@ -166,6 +169,22 @@ QuantizedModel load_quantized_model(const Architecture& arch, const std::string&
   m.score_tensor = int(r.get_int("score_tensor", 0, int64_t(m.tensor_shapes.size()) - 1));
   require(m.output_tensor == structure.output_tensor, r, "output_tensor",
           "expected " + std::to_string(structure.output_tensor));
+  if (r.has("input_standardization")) {  // absent: the data were taken as they are
+    JsonReader s = r.child("input_standardization");
+    const size_t channels = size_t(m.input_shape.c);
+    auto read_channels = [&](const char* key, double min) {
+      std::vector<double> values;
+      for (const auto& v : s.get_array(key, channels, channels)) {
+        require(v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() > min, s, key,
+                "expected " + std::to_string(channels) + " finite numbers" + (min > -HUGE_VAL ? " above 0" : ""));
+        values.push_back(v.get<double>());
+      }
+      return values;
+    };
+    m.input_mean = read_channels("mean", -HUGE_VAL);
+    m.input_std = read_channels("std", 0.0);
+    s.finish();
+  }
   r.finish();
   return m;
 }
