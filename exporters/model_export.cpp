@@ -84,7 +84,12 @@ std::string numbers(const std::vector<double>& values) {
 // How the float input of the exported models is made from raw data: the training's
 // standardisation (dataset.normalize), which the model itself does not contain.
 std::string input_preparation(const QuantizedModel& model) {
-  if (model.input_mean.empty()) return "Input: the data as the dataset files give them (not standardised).";
+  if (model.input_mean.empty())
+    return "Input: prepared as in training; this model was saved before hwnas recorded how (see the run's "
+           "dataset.normalize: standardised per channel with the training split's statistics by default).";
+  const bool identity = std::all_of(model.input_mean.begin(), model.input_mean.end(), [](double m) { return m == 0; }) &&
+                        std::all_of(model.input_std.begin(), model.input_std.end(), [](double s) { return s == 1; });
+  if (identity) return "Input: the data as the dataset files give them (not standardised).";
   return fmt::format("Input: standardise each channel c as the training did, v = (x - mean[c]) / std[c], "
                      "with x as the dataset files give it (IDX bytes divided by 255; .npy and CSV values as "
                      "they are), mean [{}], std [{}].",

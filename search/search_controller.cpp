@@ -363,7 +363,11 @@ bool SearchController::run_stage() {
 
 void SearchController::report(const Candidate& c) {
   ++m_finished_in_stage;
+  // `parallel` evaluations run side by side from the stage's start, so k results took about
+  // ceil(k / parallel) evaluation times; the rest need remaining / parallel more.
   const double elapsed = std::chrono::duration<double>(Clock::now() - m_stage_start).count();
+  const int slots = std::max(1, m_config.search.parallel);
+  const double per_evaluation = elapsed / double((m_finished_in_stage + slots - 1) / slots);
   const bool search = c.rung == 0;
   const int done = search ? m_observed + int(m_finished.size()) : int(entries_at(c.rung).size()) + 1;
   const int total = search ? m_config.search.evaluations : done + int(m_pending.size()) - 1;
@@ -385,7 +389,7 @@ void SearchController::report(const Candidate& c) {
                            : std::string("failed"),
                  c.costs[0].mcu, c.costs[0].costs.ram.total(), c.costs[0].costs.flash.total(),
                  c.costs[0].costs.latency_ms, 100.0 * feasible, best,
-                 format_duration(elapsed / m_finished_in_stage * std::max(0, total - done)));
+                 format_duration(per_evaluation * std::max(0, total - done) / slots));
   else
     spdlog::warn("[{}{}/{}] {} failed: {}", label, done, total, c.identity, c.result.failure);
 }

@@ -44,7 +44,8 @@ struct DatasetSplits {
   Dataset test;        ///< only for reporting final models
   /// The per-channel standardisation applied to all three (dataset.normalize), with the
   /// training split's statistics: v = (x - input_mean[c]) / input_std[c]. A deployed model
-  /// needs its inputs prepared the same way. Empty when the data are taken as they are.
+  /// needs its inputs prepared the same way. Means 0 and deviations 1 when the data are
+  /// taken as they are; empty only where nobody recorded it.
   std::vector<double> input_mean, input_std;
 };
 

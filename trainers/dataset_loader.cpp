@@ -293,6 +293,9 @@ DatasetSplits load_dataset(const DatasetConfig& config, uint64_t seed, int valid
     standardize(splits.test, stats);
     splits.input_mean = stats.mean;
     for (double inv : stats.inv_std) splits.input_std.push_back(1.0 / inv);
+  } else {
+    splits.input_mean.assign(size_t(splits.train.sample_shape.c), 0.0);
+    splits.input_std.assign(size_t(splits.train.sample_shape.c), 1.0);
   }
   return splits;
 }

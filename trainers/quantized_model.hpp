@@ -68,7 +68,8 @@ struct QuantizedModel {
   int output_tensor = 0;
   int score_tensor = 0;  ///< see FoldedModel::score_tensor
   /// How the data were prepared before the input quantisation (DatasetSplits::input_mean):
-  /// per channel, v = (x - input_mean[c]) / input_std[c]; empty: taken as they are.
+  /// per channel, v = (x - input_mean[c]) / input_std[c]; empty: not recorded (models
+  /// saved before hwnas recorded it).
   std::vector<double> input_mean, input_std;
 };
 

@@ -169,7 +169,7 @@ QuantizedModel load_quantized_model(const Architecture& arch, const std::string&
   m.score_tensor = int(r.get_int("score_tensor", 0, int64_t(m.tensor_shapes.size()) - 1));
   require(m.output_tensor == structure.output_tensor, r, "output_tensor",
           "expected " + std::to_string(structure.output_tensor));
-  if (r.has("input_standardization")) {  // absent: the data were taken as they are
+  if (r.has("input_standardization")) {  // absent: a model saved before hwnas recorded it
     JsonReader s = r.child("input_standardization");
     const size_t channels = size_t(m.input_shape.c);
     auto read_channels = [&](const char* key, double min) {
