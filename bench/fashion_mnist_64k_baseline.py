@@ -177,7 +177,8 @@ def main():
     with open(os.path.join(a.run_dir, "pareto.json")) as f:
         target = json.load(f)["targets"][0]
     base = dict(baseline_costs(a.nas_run, target), id="ds_cnn_small (baseline)",
-                test_accuracy=trained["test_accuracy"], test_accuracy_int8=trained["test_accuracy_int8"])
+                test_accuracy=trained["test_accuracy"], test_accuracy_int8=trained["test_accuracy_int8"],
+                val_accuracy_int8=trained["val_accuracy_int8"])
     trainings = max((e.get("trainings", 1) for e in target["front"]), default=1)
     runs = []
     if trainings > 1:
@@ -185,6 +186,7 @@ def main():
         runs = baseline_trainings(a, trained, trainings)
         base["test_accuracy"] = statistics.mean(r["test_accuracy"] for r in runs)
         base["test_accuracy_int8"] = statistics.mean(r["test_accuracy_int8"] for r in runs)
+        base["val_accuracy_int8"] = statistics.mean(r["val_accuracy_int8"] for r in runs)
         base["id"] = f"ds_cnn_small (baseline, mean of {trainings})"
     baseline_id = run_json([a.nas_run, "inspect", BASELINE, "--json"])["id"]
 
@@ -195,14 +197,15 @@ def main():
                      and all(e[k] <= base[k] for k in DOMINANCE_COSTS))
         rows.append(dict({k: e[k] for k in COSTS}, id=e["id"] + (" (= baseline)" if is_baseline else ""),
                          test_accuracy=e["test_accuracy"], test_accuracy_int8=e["test_accuracy_int8"],
+                         val_accuracy_int8=e["val_accuracy_int8"],
                          dominates_baseline=dominates, is_baseline=is_baseline))
     print(f"\n{target['mcu']} ({target['runtime']}); budgets {target['budgets']}")
-    print(f"{'model':36} {'float test':>10} {'int8 test':>10} {'RAM B':>8} {'flash B':>9} {'model B':>8} "
-          f"{'latency ms':>10}  dominates")
+    print(f"{'model':36} {'float test':>10} {'int8 test':>10} {'int8 val':>9} {'RAM B':>8} {'flash B':>9} "
+          f"{'model B':>8} {'latency ms':>10}  dominates")
     for r in [dict(base, is_baseline=True)] + rows:
         mark = "" if r is base or r["is_baseline"] else ("yes" if r["dominates_baseline"] else "no")
         print(f"{r['id']:36} {100 * r['test_accuracy']:9.2f}% {100 * r['test_accuracy_int8']:9.2f}% "
-              f"{r['ram_bytes']:8d} {r['flash_bytes']:9d} {r['model_bytes']:8d} {r['latency_ms']:10.2f}  {mark}")
+              f"{100 * r['val_accuracy_int8']:8.2f}% {r['ram_bytes']:8d} {r['flash_bytes']:9d} {r['model_bytes']:8d} {r['latency_ms']:10.2f}  {mark}")
     best = max((r["test_accuracy_int8"] for r in rows if not r["is_baseline"]), default=0.0)
     checks = {"a found model dominates the baseline": any(r["dominates_baseline"] for r in rows),
               f"best int8 test accuracy >= {100 * a.bar:.0f}%": best >= a.bar}
@@ -213,8 +216,8 @@ def main():
         base_accs = [r["test_accuracy_int8"] for r in runs]
         print(f"\nint8 test accuracy of each training on validation splits 0..{trainings - 1} (search.final_seeds):")
         print(f"  {'baseline':28} " + " ".join(f"{100 * x:.2f}" for x in base_accs))
-        dominating = final_trainings(a.run_dir, {r["id"] for r in rows if r["dominates_baseline"]})
-        for model_id, accs in dominating.items():
+        found = final_trainings(a.run_dir, {r["id"] for r in rows if not r["is_baseline"]})
+        for model_id, accs in found.items():
             noise[model_id], text = difference_text(accs, base_accs)
             noise[model_id].update(trainings=accs, baseline_trainings=base_accs)
             print(f"  {model_id:28} " + " ".join(f"{100 * x:.2f}" for x in accs) + f"  {text}")
