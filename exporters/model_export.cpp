@@ -85,12 +85,12 @@ std::string numbers(const std::vector<double>& values) {
 // standardisation (dataset.normalize), which the model itself does not contain.
 std::string input_preparation(const QuantizedModel& model) {
   if (model.input_mean.empty())
-    return "Input: prepared as in training; this model was saved before hwnas recorded how (see the run's "
-           "dataset.normalize: standardised per channel with the training split's statistics by default).";
+    return "Input standardisation: not recorded (a model saved before hwnas recorded it; with the run's "
+           "dataset.normalize, the default, each channel was standardised with the training split's statistics).";
   const bool identity = std::all_of(model.input_mean.begin(), model.input_mean.end(), [](double m) { return m == 0; }) &&
                         std::all_of(model.input_std.begin(), model.input_std.end(), [](double s) { return s == 1; });
-  if (identity) return "Input: the data as the dataset files give them (not standardised).";
-  return fmt::format("Input: standardise each channel c as the training did, v = (x - mean[c]) / std[c], "
+  if (identity) return "Input standardisation: none; v is the data as the dataset files give them.";
+  return fmt::format("Input standardisation, as in training: v = (x - mean[c]) / std[c] for each channel c, "
                      "with x as the dataset files give it (IDX bytes divided by 255; .npy and CSV values as "
                      "they are), mean [{}], std [{}].",
                      numbers(model.input_mean), numbers(model.input_std));

@@ -97,7 +97,7 @@ TEST_SUITE("model_export") {
       CHECK(model.input_std == data.input_std);
       CHECK(listing["models"][i]["input_standardization"]["mean"] == data.input_mean);
       const std::string header = read_text(model_dir + "/c/model.h");
-      CHECK(contains(header, "standardise each channel c as the training did"));
+      CHECK(contains(header, "Input standardisation, as in training: v = (x - mean[c]) / std[c]"));
       CHECK(contains(header, fmt::format("#define MODEL_INPUT_MEAN {{{:.9g}f}}", data.input_mean[0])));
       CHECK(contains(header, fmt::format("#define MODEL_INPUT_STD {{{:.9g}f}}", data.input_std[0])));
       // Its C code gives the integer reference's outputs.
