@@ -31,7 +31,7 @@ struct ExportedModel {
   std::string id;
   std::string dir;
   std::vector<std::string> files;  ///< relative to dir
-  std::vector<double> input_mean, input_std;  ///< the standardisation its inputs need; empty: none
+  std::vector<double> input_mean, input_std;  ///< the standardisation its inputs need; empty: not recorded
 };
 
 /// The format names `--format` accepts ("onnx", "c", "all") and their formats.

@@ -134,7 +134,7 @@ void evaluate_one(Candidate& c, CandidateData& candidate_data, const RunConfig& 
   std::vector<std::optional<Int8Outcome>> int8_models;
   for (int k = 0; k < trainings; ++k) {
     const uint64_t seed = k == 0 ? c.seed : derive_seed(c.seed, kSeedRunStream, uint64_t(k));
-    const DatasetSplits& split = k == 0 ? data : candidate_data.at(c.arch.input_shape(), c.fidelity.train_samples, k);
+    const DatasetSplits& split = candidate_data.at(c.arch.input_shape(), c.fidelity.train_samples, k);
     models.push_back(train_model(c.arch, split.train, split.validation, &split.test, training, seed));
     if (cancel) {
       c.result.failure = kCancelledFailure;
@@ -156,7 +156,7 @@ void evaluate_one(Candidate& c, CandidateData& candidate_data, const RunConfig& 
     // One model's trainings take many minutes: say how each one ended.
     if (trainings > 1 && runs.back().int8.ok)
       spdlog::info("final {}: training {}/{} (seed {}, validation split {}) val int8 {:.4f}, test int8 {:.4f}",
-                   c.identity.substr(0, 16), k + 1, trainings, seed, k, runs.back().int8.val_int8,
+                   c.identity, k + 1, trainings, seed, k, runs.back().int8.val_int8,
                    runs.back().int8.test_int8);
     if (!runs.back().result.ok || !runs.back().int8.ok) break;  // a failed training fails the candidate
   }

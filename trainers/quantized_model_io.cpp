@@ -172,17 +172,17 @@ QuantizedModel load_quantized_model(const Architecture& arch, const std::string&
   if (r.has("input_standardization")) {  // absent: a model saved before hwnas recorded it
     JsonReader s = r.child("input_standardization");
     const size_t channels = size_t(m.input_shape.c);
-    auto read_channels = [&](const char* key, double min) {
+    auto read_channels = [&](const char* key, bool positive) {
       std::vector<double> values;
       for (const auto& v : s.get_array(key, channels, channels)) {
-        require(v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() > min, s, key,
-                "expected " + std::to_string(channels) + " finite numbers" + (min > -HUGE_VAL ? " above 0" : ""));
+        require(v.is_number() && std::isfinite(v.get<double>()) && (!positive || v.get<double>() > 0), s, key,
+                "expected " + std::to_string(channels) + " finite numbers" + (positive ? " above 0" : ""));
         values.push_back(v.get<double>());
       }
       return values;
     };
-    m.input_mean = read_channels("mean", -HUGE_VAL);
-    m.input_std = read_channels("std", 0.0);
+    m.input_mean = read_channels("mean", false);
+    m.input_std = read_channels("std", true);
     s.finish();
   }
   r.finish();
