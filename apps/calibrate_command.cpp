@@ -25,14 +25,14 @@ McuSpec board(const std::string& name) {
 }
 
 void print_coefficients(const CalibrationResult& r) {
-  std::printf("%-18s %14s %14s %8s  %s\n", "feature", "prior", "calibrated", "ratio", "data");
+  std::printf("%-12s %8s  %s\n", "group", "factor", "data");
+  for (int g = 0; g < kLatencyGroupCount; ++g)
+    std::printf("%-12s %8.3f  %s\n", latency_group_name(g), r.scale[size_t(g)],
+                r.has_data[size_t(g)] ? "fitted" : "no data (the common factor)");
+  std::printf("\n%-24s %14s %14s\n", "feature", "prior", "calibrated");
   const auto& names = latency_feature_names();
-  for (int j = 0; j < kLatencyFeatureCount; ++j) {
-    const double p = r.prior[size_t(j)], c = r.cycles[size_t(j)];
-    const std::string ratio = p > 0 ? fmt::format("{:.3f}", c / p) : "-";
-    std::printf("%-18s %14.6g %14.6g %8s  %s\n", names[size_t(j)], p, c, ratio.c_str(),
-                r.has_data[size_t(j)] ? "fitted" : "no data (scaled prior)");
-  }
+  for (int j = 0; j < kLatencyFeatureCount; ++j)
+    std::printf("%-24s %14.6g %14.6g\n", names[size_t(j)], r.prior[size_t(j)], r.cycles[size_t(j)]);
 }
 
 void print_rows(const CalibrationResult& r) {
@@ -79,14 +79,14 @@ int run_calibrate_command(const CalibrateOptions& o) {
   const RuntimeProfile profile = resolve_runtime_profile(o.profile, "", "command line", "--profile");
   const LatencyCoefficients* prior = profile.latency_for(latency_family(mcu));
   if (!prior)
-    throw UserError("runtime profile " + profile.name + " has no latency coefficients for " + mcu.core +
+    throw UserError("runtime profile " + profile.name + " has no latency coefficients for " + latency_family(mcu) +
                     " to start the fit from");
   const MeasurementSet set = read_measurements_csv(o.measurements, mcu, profile);
   if (set.samples.empty())
     throw UserError(o.measurements + ": no rows for core " + mcu.core + " and runtime " + profile.name + " (" +
                     std::to_string(set.skipped_core) + " for other cores, " + std::to_string(set.skipped_runtime) +
                     " for other runtimes, " + std::to_string(set.skipped_unused) + " with use = 0)");
-  CalibrationResult result = calibrate_latency(set.samples, prior->cycles, o.prior_weight, prior->min_cycles_per_mac);
+  CalibrationResult result = calibrate_latency(set.samples, *prior, o.prior_weight);
   result.rows_skipped = set.skipped();
   const std::string source = fmt::format("nas-run calibrate {} ({} rows, prior weight {:g}, flash wait states {})",
                                          o.measurements, set.samples.size(), o.prior_weight, mcu.flash_wait_states);
@@ -107,6 +107,8 @@ int run_calibrate_command(const CalibrateOptions& o) {
     print_summary("uncalibrated:", result.uncalibrated, result.rows.size());
     print_summary("in sample:", result.in_sample, result.rows.size());
     print_summary("leave-one-out:", result.leave_one_out, result.rows.size());
+    std::printf("90%% interval: x%.3f to x%.3f of the estimate (%s)\n", result.interval.lower, result.interval.upper,
+                result.interval.basis.c_str());
     std::fflush(stdout);
   }
   spdlog::info("wrote {}", out);

@@ -18,7 +18,7 @@ struct CalibrateOptions {
   std::string mcu;           ///< a board of the MCU database; its core picks the rows and coefficients
   std::string profile;       ///< built-in profile name or a profile .json
   std::string out;           ///< default: calibration-<profile>-<core>.json in the current folder
-  double prior_weight = 0.1;
+  double prior_weight = 1.0;
   bool json = false;         ///< print the calibration JSON instead of the tables
 };
 

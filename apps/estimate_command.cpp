@@ -69,6 +69,8 @@ void print_totals(const CostReport& r, const CostTarget& t, const Fit& fit) {
   else if (r.order_states > 0)
     std::printf(" (order search gave up after %lld states: listed order)", (long long)r.order_states);
   std::printf("\n  latency %.3f ms (%.0f cycles at %g MHz)", e.latency_ms, e.cycles, t.mcu.clock_mhz);
+  if (t.latency.interval.known())
+    std::printf("; 90%% interval %.3f-%.3f ms", e.latency_low_ms, e.latency_high_ms);
   if (e.energy_uj >= 0) std::printf(", energy %.1f uJ at %g mW", e.energy_uj, t.mcu.active_power_mw);
   else std::printf(", energy unknown (no active power for this board)");
   std::printf("\n  fits SRAM (%g KiB): %s, margin %.1f KiB; fits flash (%g KiB): %s, margin %.1f KiB\n", t.mcu.sram_kb,
@@ -77,12 +79,15 @@ void print_totals(const CostReport& r, const CostTarget& t, const Fit& fit) {
 }
 
 void print_summary(const std::vector<std::pair<CostTarget, CostReport>>& all) {
-  std::printf("\n%-12s %-14s %10s %10s %12s %11s %5s %5s\n", "board", "core", "flash B", "RAM B", "latency ms",
-              "energy uJ", "RAM", "flash");
+  std::printf("\n%-12s %-14s %10s %10s %12s %19s %11s %5s %5s\n", "board", "core", "flash B", "RAM B", "latency ms",
+              "90% interval ms", "energy uJ", "RAM", "flash");
   for (const auto& [t, r] : all) {
     const Fit fit = fit_of(r.totals, t.mcu);
-    std::printf("%-12s %-14s %10lld %10lld %12.3f %11s %5s %5s\n", t.mcu.name.c_str(), t.mcu.core.c_str(),
-                (long long)r.totals.flash.total(), (long long)r.totals.ram.total(), r.totals.latency_ms,
+    char interval[64] = "-";
+    if (t.latency.interval.known())
+      std::snprintf(interval, sizeof interval, "%.3f-%.3f", r.totals.latency_low_ms, r.totals.latency_high_ms);
+    std::printf("%-12s %-14s %10lld %10lld %12.3f %19s %11s %5s %5s\n", t.mcu.name.c_str(), t.mcu.core.c_str(),
+                (long long)r.totals.flash.total(), (long long)r.totals.ram.total(), r.totals.latency_ms, interval,
                 r.totals.energy_uj < 0 ? "-" : std::to_string(int64_t(r.totals.energy_uj + 0.5)).c_str(),
                 fit.fits_ram ? "ok" : "NO", fit.fits_flash ? "ok" : "NO");
   }

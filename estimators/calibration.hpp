@@ -5,18 +5,10 @@
 // Measurements come from a CSV (format in docs/calibration.md; read by calibration_csv.cpp):
 // each row names an arch.json and either the whole network or one IR layer (then the row
 // measures the deploy op that layer is fused into) with its cycles or its latency. The fit
-// minimises the relative error, so that a 2 k-cycle softmax counts as much as a 6 M-cycle
-// convolution:
-//
-//   min_x  sum_i ((f_i . x - c_i) / c_i)^2  +  lambda sum_j (x_j / p_j - 1)^2,   x >= 0
-//
-// solved by non-negative least squares (nnls.hpp) in the variables y_j = x_j / p_j, where p
-// is the profile's prior coefficient vector. The prior term keeps an underdetermined fit (one
-// whole-network row and twelve features) close to the first-principles numbers; features
-// absent from the data (an all-zero column) keep their prior value. A feature whose prior is
-// 0 is pulled towards 0 instead, in units of the typical share of a row's cycles that the
-// other features have at their prior values.
-// Leave-one-out refits without each row in turn and predicts it: the honest error estimate.
+// scales the profile's coefficients group by group (latency_fit.hpp), pulled towards one
+// common factor with weight `prior_weight`.
+// Leave-one-out refits without each row in turn and predicts it: the honest error estimate,
+// and the basis of the calibrated prediction interval.
 #pragma once
 
 #include <array>
@@ -26,20 +18,13 @@
 #include <nlohmann/json.hpp>
 
 #include "estimators/latency_features.hpp"
+#include "estimators/latency_fit.hpp"
 #include "estimators/mcu_database.hpp"
 #include "estimators/runtime_profile.hpp"
 
 namespace hwnas {
 
 class JsonReader;
-
-/// One usable measurement: the features of what was measured and its cycles.
-struct CalibrationSample {
-  std::string row_id;     ///< the CSV's row_id, else "line N"
-  std::string layer;      ///< empty: the whole network; else the deploy op's label
-  LatencyVector features{};
-  double cycles = 0;      ///< measured, > 0
-};
 
 /// The rows of a measurements file for one board and profile.
 struct MeasurementSet {
@@ -80,7 +65,9 @@ struct CalibrationRowResult {
 struct CalibrationResult {
   LatencyVector prior{};
   LatencyVector cycles{};  ///< the fitted coefficients
-  std::array<bool, kLatencyFeatureCount> has_data{};  ///< the feature's column is non-zero
+  GroupScales scale{};     ///< each group's factor against the prior
+  std::array<bool, kLatencyGroupCount> has_data{};  ///< some row has cycles in the group
+  LatencyInterval interval;  ///< from the leave-one-out errors, shrunk towards the prior's interval
   double prior_weight = 0;
   int rows_skipped = 0;  ///< rows of the file for another core or runtime, or with use = 0 (set by the caller)
   ErrorSummary uncalibrated;  ///< the prior coefficients on the same rows
@@ -89,15 +76,14 @@ struct CalibrationResult {
   std::vector<CalibrationRowResult> rows;
 };
 
-/// The coefficients fitted to `samples` (see the file comment). `prior_weight` >= 0; the
-/// four MAC coefficients stay >= `min_cycles_per_mac` (the core's limit; 0: none).
+/// The full fit of `prior`'s coefficients to `samples` (MAC coefficients stay at or above
+/// its min_cycles_per_mac), its in-sample and leave-one-out errors, and the interval: the
+/// leave-one-out errors shrunk towards the prior's own interval as if it were worth
+/// kIntervalPriorRows rows. `samples` must not be empty; `prior_weight` >= 0.
 /// NOTE: pure function, safe to call concurrently.
-LatencyVector fit_latency_coefficients(const std::vector<CalibrationSample>& samples, const LatencyVector& prior,
-                                       double prior_weight, double min_cycles_per_mac = 0);
-
-/// The full fit, its in-sample errors and leave-one-out errors. `samples` must not be empty.
-CalibrationResult calibrate_latency(const std::vector<CalibrationSample>& samples, const LatencyVector& prior,
-                                    double prior_weight, double min_cycles_per_mac = 0);
+CalibrationResult calibrate_latency(const std::vector<CalibrationSample>& samples, const LatencyCoefficients& prior,
+                                    double prior_weight);
+inline constexpr double kIntervalPriorRows = 3;
 
 /// Where the calibration of a profile for a board goes by default.
 std::string default_calibration_file(const RuntimeProfile& profile, const McuSpec& mcu);

@@ -20,8 +20,9 @@ namespace hwnas {
 namespace {
 
 const std::vector<std::string>& known_columns() {
-  static const std::vector<std::string> columns = {"row_id", "arch",    "layer", "mcu",   "core", "clock_mhz",
-                                                   "cycles", "latency_ms", "runtime", "trust", "note", "use"};
+  static const std::vector<std::string> columns = {"row_id",  "network", "arch",  "layer", "mcu",
+                                                   "core",    "clock_mhz", "cycles", "latency_ms", "runtime",
+                                                   "trust",   "use",     "why",   "source", "note"};
   return columns;
 }
 
@@ -201,9 +202,9 @@ void MeasurementReader::read_row(const CsvRecord& row, MeasurementSet& out) {
     throw UserError(m_file + ": line " + std::to_string(row.line) + ": expected " + std::to_string(m_columns.size()) +
                     " fields as in the header, found " + std::to_string(row.fields.size()));
   const McuSpec& board = row_board(row);
-  const double cycles = measured_cycles(row, board);  // checked on every row, used or not
+  if (!use_flag(row)) return void(++out.skipped_unused);  // may lack a value: the why column says so
+  const double cycles = measured_cycles(row, board);
   const std::string core = get(row, "core").empty() && &board != &m_mcu ? board.core : get(row, "core");
-  if (!use_flag(row)) return void(++out.skipped_unused);
   if (!core.empty() && core != m_mcu.core) return void(++out.skipped_core);
   const std::string runtime = get(row, "runtime");
   if (!runtime.empty() && runtime != m_profile.name) return void(++out.skipped_runtime);
@@ -213,6 +214,8 @@ void MeasurementReader::read_row(const CsvRecord& row, MeasurementSet& out) {
   CalibrationSample s;
   s.row_id = get(row, "row_id").empty() ? "line " + std::to_string(row.line) : get(row, "row_id");
   s.cycles = cycles;
+  s.network = get(row, "network").empty() ? get(row, "arch") : get(row, "network");
+  s.mcu = get(row, "mcu");
   s.layer = get(row, "layer");
   if (s.layer.empty()) {
     s.features = network_latency_features(a.graph, board.flash_wait_states, reshape_copies);

@@ -99,6 +99,8 @@ CostEstimate finish_estimate(const DeployGraph& g, const CostTarget& t, int64_t 
   e.ram.arena = arena;
   e.cycles = cycles_of(g, t);
   e.latency_ms = e.cycles / (t.mcu.clock_mhz * 1e3);
+  e.latency_low_ms = e.latency_ms * t.latency.interval.lower;
+  e.latency_high_ms = e.latency_ms * t.latency.interval.upper;
   if (t.mcu.active_power_mw > 0) e.energy_uj = e.latency_ms * t.mcu.active_power_mw;  // ms x mW = uJ
   return e;
 }

@@ -57,6 +57,9 @@ struct CostEstimate {
   RamBreakdown ram;
   double cycles = 0;
   double latency_ms = 0;
+  /// The prediction interval of the latency (the coefficients' interval); equal to latency_ms
+  /// when unknown. A target with latency_bound "upper" budgets latency_high_ms.
+  double latency_low_ms = 0, latency_high_ms = 0;
   double energy_uj = -1;  ///< < 0: the board's active power is unknown
 };
 

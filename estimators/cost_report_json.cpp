@@ -66,6 +66,10 @@ nlohmann::json cost_report_json(const CostReport& report, const CostTarget& targ
           {"ram", ram_json(e.ram)},
           {"cycles", e.cycles},
           {"latency_ms", e.latency_ms},
+          {"latency_interval_ms", target.latency.interval.known()
+                                      ? nlohmann::json{{"low", e.latency_low_ms}, {"high", e.latency_high_ms},
+                                                       {"basis", target.latency.interval.basis}}
+                                      : nlohmann::json(nullptr)},
           {"energy_uj", e.energy_uj < 0 ? nlohmann::json(nullptr) : nlohmann::json(e.energy_uj)},
           {"schedule", schedule},
           {"order_searched", report.order_searched},

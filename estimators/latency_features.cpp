@@ -5,10 +5,31 @@ namespace hwnas {
 
 const std::array<const char*, kLatencyFeatureCount>& latency_feature_names() {
   static const std::array<const char*, kLatencyFeatureCount> names = {
-      "conv_macs",    "pointwise_macs", "depthwise_macs", "dense_macs",       "requant_outputs", "im2col_bytes",
-      "pool_reads",   "elementwise",    "copy_bytes",     "op_calls",         "flash_wait_bytes", "sram_bytes"};
+      "conv_macs",     "conv_patch_bytes", "pointwise_macs",   "depthwise3x3_macs", "depthwise_macs",
+      "depthwise_generic_macs", "depthwise_pixels", "dense_macs", "requant_outputs", "pool_reads",
+      "add_elements",  "softmax_elements", "elementwise",      "copy_bytes",        "op_calls",
+      "flash_wait_bytes", "sram_bytes"};
   return names;
 }
+
+bool is_mac_feature(int feature) {
+  return feature == kConvMacs || feature == kPointwiseMacs || feature == kDepthwise3x3Macs ||
+         feature == kDepthwiseMacs || feature == kDepthwiseGenericMacs || feature == kDenseMacs;
+}
+
+namespace {
+
+double out_pixels(const DeployOp& op) { return double(op.out_shape.h) * op.out_shape.w; }
+
+void depthwise_features(const DeployOp& op, LatencyVector& f) {
+  const double macs = double(op.macs);
+  if (op.out_shape.c != op.in_shape.c) f[kDepthwiseGenericMacs] = macs;  // channel multiplier > 1
+  else if (op.kernel_h == 3 && op.kernel_w == 3) f[kDepthwise3x3Macs] = macs;
+  else f[kDepthwiseMacs] = macs;
+  f[kDepthwisePixels] = out_pixels(op);
+}
+
+}  // namespace
 
 LatencyVector op_latency_features(const DeployOp& op, int flash_wait_states, bool reshape_copies) {
   LatencyVector f{};
@@ -16,17 +37,25 @@ LatencyVector op_latency_features(const DeployOp& op, int flash_wait_states, boo
   switch (op.kind) {
     case DeployKind::kConv:
       f[kConvMacs] = double(op.macs);
+      f[kConvPatchBytes] = out_pixels(op) * op.kernel_h * op.kernel_w * op.in_shape.c;
       f[kRequantOutputs] = out;
-      // One patch of kh x kw x cin per output pixel.
-      f[kIm2colBytes] = double(op.out_shape.h) * op.out_shape.w * op.kernel_h * op.kernel_w * op.in_shape.c;
       break;
-    case DeployKind::kPointwiseConv: f[kPointwiseMacs] = double(op.macs); f[kRequantOutputs] = out; break;
-    case DeployKind::kDepthwiseConv: f[kDepthwiseMacs] = double(op.macs); f[kRequantOutputs] = out; break;
+    case DeployKind::kPointwiseConv:
+      f[kPointwiseMacs] = double(op.macs);
+      // A strided 1x1 convolution gathers its sampled pixels first (the im2col path).
+      if (op.out_shape.h != op.in_shape.h || op.out_shape.w != op.in_shape.w)
+        f[kConvPatchBytes] = out_pixels(op) * op.in_shape.c;
+      f[kRequantOutputs] = out;
+      break;
+    case DeployKind::kDepthwiseConv:
+      depthwise_features(op, f);
+      f[kRequantOutputs] = out;
+      break;
     case DeployKind::kDense: f[kDenseMacs] = double(op.macs); f[kRequantOutputs] = out; break;
     case DeployKind::kPool: f[kPoolReads] = out * op.kernel_h * op.kernel_w; break;
     case DeployKind::kGlobalPool: f[kPoolReads] = double(op.input_bytes); break;
-    case DeployKind::kAdd:
-    case DeployKind::kSoftmax:
+    case DeployKind::kAdd: f[kAddElements] = out; break;
+    case DeployKind::kSoftmax: f[kSoftmaxElements] = out; break;
     case DeployKind::kActivation:
     case DeployKind::kScale: f[kElementwise] = out; break;
     case DeployKind::kConcat: f[kCopyBytes] = out; break;

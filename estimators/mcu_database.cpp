@@ -9,7 +9,8 @@ extern const char* const kBuiltinMcuDatabaseJson;  // generated from configs/mcu
 
 const std::vector<std::string>& known_cores() {
   static const std::vector<std::string> cores = {"cortex-m0plus", "cortex-m3",  "cortex-m4", "cortex-m7",
-                                                 "cortex-m33",    "cortex-m55", "xtensa-lx7"};
+                                                 "cortex-m33",    "cortex-m55", "cortex-m85",
+                                                 "xtensa-lx7"};
   return cores;
 }
 
@@ -35,12 +36,15 @@ McuSpec mcu_from_json(const nlohmann::json& value, const std::string& file, cons
   m.fpu = r.get_enum("fpu", {"none", "sp", "dp"});
   m.dsp = r.get_bool("dsp");
   // The DSP extension is part of these cores, absent from those, optional only on the M33.
-  if (m.dsp != true && (m.core == "cortex-m4" || m.core == "cortex-m7" || m.core == "cortex-m55"))
+  if (m.dsp != true && (m.core == "cortex-m4" || m.core == "cortex-m7" || m.core == "cortex-m55" ||
+                        m.core == "cortex-m85"))
     r.fail("dsp", "true (every " + m.core + " has the DSP extension)");
   if (m.dsp && (m.core == "cortex-m0plus" || m.core == "cortex-m3"))
     r.fail("dsp", "false (" + m.core + " has no DSP extension)");
   m.helium = r.get_bool_or("helium", false);
-  if (m.helium && m.core != "cortex-m55") r.fail("helium", "false (only cortex-m55 boards have Helium here)");
+  // Helium (MVE) is optional in Armv8.1-M: the M55 and M85 may be built without it.
+  if (m.helium && m.core != "cortex-m55" && m.core != "cortex-m85")
+    r.fail("helium", "false (only cortex-m55 and cortex-m85 boards have Helium)");
   m.flash_wait_states = int(r.get_int_or("flash_wait_states", 0, 0, 64));
   m.active_power_mw = r.get_double_or("active_power_mw", 0, 0, 1e5);
   m.datasheet = r.get_string("datasheet");

@@ -113,53 +113,108 @@ LatencyVector latency_cycles_from_json(JsonReader r) {
   return v;
 }
 
-RuntimeProfile runtime_profile_from_json(const nlohmann::json& value, const std::string& file) {
+LatencyInterval latency_interval_from_json(JsonReader r) {
+  LatencyInterval i;
+  i.lower = r.get_double("lower", 1e-3, 1);
+  i.upper = r.get_double("upper", 1, 1e3);
+  i.basis = r.get_string_or("basis", "");
+  r.finish();
+  return i;
+}
+
+nlohmann::json interval_json(const LatencyInterval& interval) {
+  return {{"lower", interval.lower}, {"upper", interval.upper}, {"basis", interval.basis}};
+}
+
+namespace {
+
+LatencyCoefficients latency_entry_from_json(JsonReader e) {
+  LatencyCoefficients c;
+  c.source = e.get_string("source");
+  c.min_cycles_per_mac = e.get_double_or("min_cycles_per_mac", 0, 0, 1000);
+  c.cycles = latency_cycles_from_json(e.child("cycles"));
+  if (e.has("first_principles")) c.first_principles = latency_cycles_from_json(e.child("first_principles"));
+  if (e.has("interval")) c.interval = latency_interval_from_json(e.child("interval"));
+  e.finish();
+  for (int j = 0; j < kLatencyFeatureCount; ++j)
+    if (is_mac_feature(j) && c.cycles[size_t(j)] > 0 && c.cycles[size_t(j)] < c.min_cycles_per_mac)
+      e.fail(std::string("cycles/") + latency_feature_names()[size_t(j)],
+             "at least min_cycles_per_mac (" + std::to_string(c.min_cycles_per_mac) + ", the core's limit)");
+  return c;
+}
+
+void read_latency(JsonReader l, RuntimeProfile& p) {
+  for (const auto& [core, entry] : l.object().items()) {
+    if (is_comment_key(core)) continue;
+    check_core_key(l, core, false);
+    p.latency[core] = latency_entry_from_json(l.child(core));
+  }
+  l.finish();
+}
+
+RuntimeProfile profile_from_json(const nlohmann::json& value, const std::string& file,
+                                 const std::vector<RuntimeProfile>& bases) {
   JsonReader r(value, file);
   RuntimeProfile p;
+  if (r.has("base")) {
+    const std::string base = r.get_string("base");
+    auto it = std::find_if(bases.begin(), bases.end(), [&](const RuntimeProfile& b) { return b.name == base; });
+    if (it == bases.end()) {
+      std::string names;
+      for (const auto& b : bases) names += (names.empty() ? "" : ", ") + b.name;
+      r.fail("base", "a built-in profile without a base (" + names + ")");
+    }
+    p = *it;
+    p.latency.clear();
+    p.base = base;
+  }
   p.name = r.get_string("name");
   if (p.name.empty()) r.fail("name", "a non-empty profile name");
   p.description = r.get_string_or("description", "");
-  {
+  if (!r.has("base")) {
     JsonReader a = r.child("arena");
     p.in_place.alignment = a.get_int("alignment", 1, 4096);
     p.in_place.reshape_in_place = a.get_bool("reshape_in_place");
     p.in_place.elementwise_in_place = a.get_bool("elementwise_in_place");
     a.finish();
+    read_flash(r.child("flash"), p);
+    read_ram(r.child("ram"), p);
+    JsonReader s = r.child("scratch");
+    for (const auto& [core, rule] : s.object().items()) {
+      if (is_comment_key(core)) continue;
+      check_core_key(s, core, true);
+      p.scratch[core] = scratch_from_json(s.child(core));
+    }
+    s.finish();
   }
-  read_flash(r.child("flash"), p);
-  read_ram(r.child("ram"), p);
-  JsonReader s = r.child("scratch");
-  for (const auto& [core, rule] : s.object().items()) {
-    if (is_comment_key(core)) continue;
-    check_core_key(s, core, true);
-    p.scratch[core] = scratch_from_json(s.child(core));
-  }
-  s.finish();
-  JsonReader l = r.child("latency");
-  for (const auto& [core, entry] : l.object().items()) {
-    if (is_comment_key(core)) continue;
-    check_core_key(l, core, false);
-    JsonReader e = l.child(core);
-    LatencyCoefficients c;
-    c.source = e.get_string("source");
-    c.min_cycles_per_mac = e.get_double_or("min_cycles_per_mac", 0, 0, 1000);
-    c.cycles = latency_cycles_from_json(e.child("cycles"));
-    e.finish();
-    p.latency[core] = c;
-  }
-  l.finish();
+  read_latency(r.child("latency"), p);
   r.finish();
   return p;
+}
+
+}  // namespace
+
+RuntimeProfile runtime_profile_from_json(const nlohmann::json& value, const std::string& file) {
+  std::vector<RuntimeProfile> bases;
+  for (const auto& b : RuntimeProfiles::builtin().all())
+    if (b.base.empty()) bases.push_back(b);
+  return profile_from_json(value, file, bases);
 }
 
 const RuntimeProfiles& RuntimeProfiles::builtin() {
   static const RuntimeProfiles profiles = [] {
     RuntimeProfiles all;
-    for (int i = 0; i < kBuiltinRuntimeProfileCount; ++i) {
-      const auto& f = kBuiltinRuntimeProfiles[i];
-      all.m_profiles.push_back(runtime_profile_from_json(nlohmann::json::parse(f.text),
-                                                         std::string("configs/runtimes/") + f.name + " (built in)"));
-    }
+    // Profiles without a base first: a release profile copies its base's rules.
+    for (int pass = 0; pass < 2; ++pass)
+      for (int i = 0; i < kBuiltinRuntimeProfileCount; ++i) {
+        const auto& f = kBuiltinRuntimeProfiles[i];
+        const nlohmann::json value = nlohmann::json::parse(f.text);
+        if (value.contains("base") != (pass == 1)) continue;
+        std::vector<RuntimeProfile> bases;
+        for (const auto& b : all.m_profiles)
+          if (b.base.empty()) bases.push_back(b);
+        all.m_profiles.push_back(profile_from_json(value, std::string("configs/runtimes/") + f.name + " (built in)", bases));
+      }
     return all;
   }();
   return profiles;

@@ -16,9 +16,12 @@
 
 #include "space/deploy_graph.hpp"
 #include "estimators/latency_features.hpp"
+#include "estimators/latency_fit.hpp"
 #include "estimators/memory_planner.hpp"
 
 namespace hwnas {
+
+class JsonReader;
 
 constexpr std::array<int, kDeployKindCount> filled_array(int value) {
   std::array<int, kDeployKindCount> a{};
@@ -37,6 +40,10 @@ struct ScratchRule {
 struct LatencyCoefficients {
   LatencyVector cycles{};  ///< cycles per unit of each feature
   std::string source;      ///< where the numbers come from (calibration rows, first principles)
+  /// The inner-loop estimate the fit scaled (all 0 when the profile gives none): the prior
+  /// bench/latency_truth refits from, so that a held-out network never shapes its own prior.
+  LatencyVector first_principles{};
+  LatencyInterval interval;  ///< how far off the estimate may be (from the fit's leave-out errors)
   /// The core's physical limit, e.g. 0.5 on an M4 (SMLAD: 2 MACs per cycle); calibration
   /// keeps every MAC coefficient at or above it so a thin data set cannot fit the impossible.
   double min_cycles_per_mac = 0;
@@ -44,6 +51,7 @@ struct LatencyCoefficients {
 
 struct RuntimeProfile {
   std::string name;
+  std::string base;  ///< the profile whose flash, RAM and scratch rules this release shares; empty: its own
   std::string description;
   InPlaceRules in_place;
 
@@ -75,8 +83,15 @@ struct RuntimeProfile {
 /// Scratch sizes of every op of `graph` under `rule`.
 std::vector<int64_t> scratch_sizes(const DeployGraph& graph, const ScratchRule& rule);
 
+/// A profile may name a `base` profile (built in) and then give only its own name, description
+/// and latency coefficients: a release of the same runtime whose kernels run at another speed
+/// ("tflm-cmsis-nn@2021"). Its flash, RAM and scratch rules are the base's.
 /// @throws ConfigError naming `file` and the JSON pointer.
 RuntimeProfile runtime_profile_from_json(const nlohmann::json& value, const std::string& file);
+
+/// An interval object {"lower", "upper", "basis"}, strictly: 0 < lower <= 1 <= upper.
+LatencyInterval latency_interval_from_json(JsonReader r);
+nlohmann::json interval_json(const LatencyInterval& interval);
 
 /// The profiles compiled into the binary (configs/runtimes/*.json).
 class RuntimeProfiles {
