@@ -109,7 +109,7 @@ LatencyFit fit_latency_groups(const std::vector<CalibrationSample>& samples, con
     }
     const NnlsResult solved = nnls(a, b - a * lo);
     for (Eigen::Index k = 0; k < n; ++k)
-      fit.scale[size_t(groups[size_t(k)])] = fit.common * std::min(kMaxGroupFactor, std::max(lo(k), lo(k) + solved.x(k)));
+      fit.scale[size_t(groups[size_t(k)])] = fit.common * std::min(std::max(kMaxGroupFactor, lo(k)), lo(k) + solved.x(k));
   }
   fit.cycles = scaled_by_group(prior, fit.scale);
   return fit;

@@ -44,11 +44,9 @@ std::vector<std::string> reference_archs() {
   return paths;
 }
 
-// Coefficients unlike the profile's prior (so the prior cannot pass the test by itself),
-// with sram_bytes non-zero where the prior has 0.
-LatencyVector synthetic_truth() {
-  return {1.7, 0.6, 2.9, 1.1, 17.0, 0.8, 3.3, 9.0, 1.4, 2200.0, 0.37, 0.45};
-}
+// Group factors unlike 1 (so the prior cannot pass the test by itself); every factor stays
+// within the fit's bounds of [1/4, 4] x the common factor.
+GroupScales synthetic_factors() { return {1.7, 0.6, 1.3, 2.2, 0.8}; }
 
 // One row per deploy op (named by the op's first layer) and one per whole network, of
 // every reference architecture, with cycles from `truth`.
@@ -102,44 +100,59 @@ std::string user_error(const std::function<void()>& f) {
 }  // namespace
 
 TEST_SUITE("calibration") {
-  TEST_CASE("the fit recovers known coefficients within 1% from synthetic measurements") {
+  TEST_CASE("the fit recovers known group factors within 1% from synthetic measurements") {
     const McuSpec mcu = board("STM32U585");
-    REQUIRE(mcu.flash_wait_states > 0);  // otherwise flash_wait_bytes has no data
-    const LatencyVector truth = synthetic_truth();
+    REQUIRE(mcu.flash_wait_states > 0);  // otherwise the memory group has little data
+    const LatencyCoefficients& prior = *tflm().latency_for(mcu.core);
+    const GroupScales factors = synthetic_factors();
+    const LatencyVector truth = scaled_by_group(prior.cycles, factors);
     TempDir dir("calibration");
     write_text(dir.file("m.csv"), synthetic_csv(truth, mcu, !tflm().in_place.reshape_in_place));
     const MeasurementSet set = read_measurements_csv(dir.file("m.csv"), mcu, tflm());
     REQUIRE(set.samples.size() > 60);
-    const CalibrationResult r = calibrate_latency(set.samples, tflm().latency_for(mcu.core)->cycles, 0.0);
-    const auto& names = latency_feature_names();
-    int fitted = 0;
-    for (int j = 0; j < kLatencyFeatureCount; ++j) {
-      INFO(names[size_t(j)]);
-      if (!r.has_data[size_t(j)]) continue;
-      ++fitted;
-      CHECK(r.cycles[size_t(j)] == doctest::Approx(truth[size_t(j)]).epsilon(0.01));
+    const CalibrationResult r = calibrate_latency(set.samples, prior, 0.0);
+    for (int g = 0; g < kLatencyGroupCount; ++g) {
+      INFO(latency_group_name(g));
+      REQUIRE(r.has_data[size_t(g)]);
+      CHECK(r.scale[size_t(g)] == doctest::Approx(factors[size_t(g)]).epsilon(0.01));
     }
-    CHECK(fitted >= 11);  // every feature but possibly one has data in the reference networks
+    for (int j = 0; j < kLatencyFeatureCount; ++j)
+      CHECK(r.cycles[size_t(j)] == doctest::Approx(truth[size_t(j)]).epsilon(0.01));
     CHECK(r.in_sample.median_ape < 1e-3);
-    CHECK(r.leave_one_out.p90_ape < 1.0);
     CHECK(r.leave_one_out.within_10 == 1.0);
+    // Exact leave-one-out predictions leave only the profile's prior rows in the interval.
+    CHECK(r.interval.known());
+    CHECK(r.interval.upper < prior.interval.upper);
   }
 
-  TEST_CASE("a feature without data keeps the scaled prior, and the prior weight pulls an underdetermined fit") {
-    // One whole-network row: 12 unknowns. The prior is first scaled by the common factor that
-    // fits the row (1.2), so every coefficient, with data or without, ends at 1.2 x prior.
+  TEST_CASE("one row moves every coefficient by one common factor, and MAC coefficients stay at the core's limit") {
     const McuSpec mcu = board("STM32U585");
     const Architecture arch = load_architecture(source_path("configs/archs/published/tflm_micro_speech.json"));
     CalibrationSample s;
     s.features = network_latency_features(DeployGraph(arch), mcu.flash_wait_states, true);
-    const LatencyVector prior = tflm().latency_for(mcu.core)->cycles;
-    s.cycles = 1.2 * dot(s.features, prior);
-    const LatencyVector fit = fit_latency_coefficients({s}, prior, 0.01);
-    CHECK(dot(s.features, fit) == doctest::Approx(s.cycles).epsilon(0.05));
-    for (int j = 0; j < kLatencyFeatureCount; ++j) {
-      if (s.features[size_t(j)] == 0) CHECK(fit[size_t(j)] == doctest::Approx(1.2 * prior[size_t(j)]));
-      else if (prior[size_t(j)] > 0) CHECK(fit[size_t(j)] / prior[size_t(j)] == doctest::Approx(1.2).epsilon(0.1));
-    }
+    const LatencyCoefficients& prior = *tflm().latency_for(mcu.core);
+    s.cycles = 1.2 * dot(s.features, prior.cycles);
+    const LatencyFit fit = fit_latency_groups({s}, prior.cycles, 1.0, prior.min_cycles_per_mac);
+    CHECK(fit.common == doctest::Approx(1.2));
+    CHECK(dot(s.features, fit.cycles) == doctest::Approx(s.cycles).epsilon(0.01));
+    for (int j = 0; j < kLatencyFeatureCount; ++j) CHECK(fit.cycles[size_t(j)] == doctest::Approx(1.2 * prior.cycles[size_t(j)]));
+    // A measurement 20x faster than the prior cannot push a MAC below the core's limit.
+    s.cycles = dot(s.features, prior.cycles) / 20;
+    const LatencyFit fast = fit_latency_groups({s}, prior.cycles, 1.0, prior.min_cycles_per_mac);
+    for (int j = 0; j < kLatencyFeatureCount; ++j)
+      if (is_mac_feature(j) && prior.cycles[size_t(j)] > 0) CHECK(fast.cycles[size_t(j)] >= prior.min_cycles_per_mac - 1e-12);
+  }
+
+  TEST_CASE("intervals: +/-1.645 sigma of the log errors, shrunk towards the prior's sigma") {
+    const LatencyInterval none = interval_from_errors({}, {}, 0.2, 3);
+    CHECK(none.lower == doctest::Approx(std::exp(-1.645 * 0.2)));
+    CHECK(none.upper == doctest::Approx(std::exp(1.645 * 0.2)));
+    // Three rows off by a factor e^0.4 each way, and three prior rows of sigma 0.2.
+    const double k = std::exp(0.4);
+    const LatencyInterval some = interval_from_errors({k, 1, 1}, {1, k, 1}, 0.2, 3);
+    const double sigma = std::sqrt((2 * 0.16 + 3 * 0.04) / 6);
+    CHECK(some.upper == doctest::Approx(std::exp(1.645 * sigma)));
+    CHECK(some.lower * some.upper == doctest::Approx(1.0));
   }
 
   TEST_CASE("CSV rules: quoting, use/core/runtime skips, fused layer names, latency at the row's clock") {
@@ -203,16 +216,19 @@ TEST_SUITE("calibration") {
     const McuSpec mcu = board("STM32U585");
     CalibrationResult r;
     r.prior = tflm().latency_for(mcu.core)->cycles;
-    r.cycles = synthetic_truth();
+    r.cycles = scaled_by_group(r.prior, synthetic_factors());
+    r.interval = {0.8, 1.3, "test"};
     r.rows.push_back({"a", "", 100, 101, 90});
     TempDir dir("calibration");
     const std::string path = dir.file("cal.json");
     write_text(path, calibration_json(r, tflm(), mcu, "test").dump(2));
     const LatencyCoefficients c = read_calibration_file(path, tflm(), mcu);
-    CHECK(c.cycles == synthetic_truth());
+    CHECK(c.cycles == r.cycles);
+    CHECK(c.interval.lower == 0.8);
+    CHECK(c.interval.upper == 1.3);
     CHECK(contains(c.source, "test"));
     // Another board of the same core may use it; another core or profile may not.
-    CHECK(read_calibration_file(path, tflm(), McuSpec{mcu}).cycles == synthetic_truth());
+    CHECK(read_calibration_file(path, tflm(), McuSpec{mcu}).cycles == r.cycles);
     const std::string wrong_core = user_error([&] { read_calibration_file(path, tflm(), board("RP2040")); });
     CHECK(contains(wrong_core, path + ": /core: expected the core of board RP2040"));
     const std::string wrong_profile =
@@ -234,12 +250,13 @@ TEST_SUITE("calibration") {
     REQUIRE(r.exit_code == 0);
     CHECK(contains(r.out, "leave-one-out:"));
     CHECK(contains(r.out, "median APE"));
-    CHECK(contains(r.out, "GT0415"));
-    CHECK(!contains(r.out, "GT0414"));  // use = 0: its layers are the rows
+    CHECK(contains(r.out, "GT0410"));
+    CHECK(!contains(r.out, "GT0415"));  // use = 0: TF Lite Micro's reference kernels, not CMSIS-NN
     const std::string out = dir.file("calibration-tflm-cmsis-nn-cortex-m33.json");
     REQUIRE(fs::exists(out));
     const nlohmann::json doc = nlohmann::json::parse(read_text(out));
-    CHECK(doc["fit"]["rows_used"] == 10);  // GT0410, GT0411, GT0415-GT0422
+    CHECK(doc["fit"]["rows_used"] == 2);  // GT0410, GT0411
+    CHECK(doc["interval"]["upper"].get<double>() > 1);
     CHECK(doc["fit"]["leave_one_out"]["median_ape"].get<double>() > 0);
     CHECK(doc["cycles"].size() == size_t(kLatencyFeatureCount));
     CHECK(read_calibration_file(out, tflm(), board("STM32U585")).source.find("nas-run calibrate") != std::string::npos);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "estimators/calibration.hpp"
 #include "estimators/cost_model.hpp"
 #include "space/arch_json.hpp"
 #include "test_support.hpp"
@@ -101,13 +102,16 @@ TEST_SUITE("cost_model") {
     const McuSpec board = *McuDatabase::builtin().find("STM32F446");
     const RuntimeProfile& profile = *RuntimeProfiles::builtin().find("tflm-cmsis-nn");
     LatencyCoefficients only_macs;
-    only_macs.cycles[kConvMacs] = only_macs.cycles[kPointwiseMacs] = only_macs.cycles[kDepthwiseMacs] =
-        only_macs.cycles[kDenseMacs] = 2.0;
+    for (int j = 0; j < kLatencyFeatureCount; ++j)
+      if (is_mac_feature(j)) only_macs.cycles[size_t(j)] = 2.0;
     only_macs.cycles[kOpCalls] = 1000;
+    only_macs.interval = {0.8, 1.5, "test"};
     const Architecture arch = load_architecture(test::source_path("configs/archs/ds_cnn.json"));
     const CostEstimate e = estimate_costs(arch, CostTarget::make(board, profile, &only_macs));
     CHECK(e.cycles == doctest::Approx(2.0 * 2656768 + 13 * 1000));
     CHECK(e.latency_ms == doctest::Approx(e.cycles / (180 * 1e3)));
+    CHECK(e.latency_low_ms == doctest::Approx(0.8 * e.latency_ms));
+    CHECK(e.latency_high_ms == doctest::Approx(1.5 * e.latency_ms));
     CHECK(e.energy_uj == doctest::Approx(e.latency_ms * board.active_power_mw));
   }
 
@@ -193,26 +197,68 @@ TEST_SUITE("estimate_command") {
 namespace hwnas {
 
 TEST_SUITE("cost_model") {
-  TEST_CASE("the shipped tflm-cmsis-nn coefficients are the calibration of the published rows") {
-    // bench/calibration/run.sh fits from the first-principles profile; the shipped profile
-    // holds its result (rounded to 4 significant digits). Re-fitting must reproduce it.
-    const RuntimeProfile& shipped = *RuntimeProfiles::builtin().find("tflm-cmsis-nn");
+  TEST_CASE("the shipped coefficients are the fit of their first principles to the published rows") {
+    // bench/latency_truth --write-profile fits every core with rows from its first_principles
+    // (prior weight 0.3) and writes the result rounded to 4 decimals. Re-fitting must reproduce it.
     const std::string csv = test::source_path("bench/calibration/published_measurements.csv");
-    const std::string prior = test::source_path("bench/calibration/tflm-cmsis-nn-first-principles.json");
-    for (const std::string board : {"RP2040", "STM32U585", "STM32H743"}) {
-      test::TempDir dir;
-      const auto r = test::run_nas_run("--log-level warn calibrate '" + csv + "' --mcu " + board + " --profile '" +
-                                       prior + "' --prior-weight 0.1 --json --out " + dir.file("c.json"));
-      REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-      const auto fitted = nlohmann::json::parse(test::read_text(dir.file("c.json"))).at("cycles");
-      const auto& core = McuDatabase::builtin().find(board)->core;
-      const auto& names = latency_feature_names();
-      for (int j = 0; j < kLatencyFeatureCount; ++j) {
-        const double want = fitted.at(names[size_t(j)]).get<double>();
-        CHECK_MESSAGE(shipped.latency_for(core)->cycles[size_t(j)] == doctest::Approx(want).epsilon(1e-3),
-                      std::string(core + " " + names[size_t(j)]));
+    int fitted_cores = 0;
+    for (const std::string profile_name : {"tflm-cmsis-nn", "tflm-cmsis-nn@2021"}) {
+      const RuntimeProfile& profile = *RuntimeProfiles::builtin().find(profile_name);
+      for (const auto& [core, c] : profile.latency) {
+        const McuSpec* board = nullptr;
+        for (const auto& m : McuDatabase::builtin().all())
+          if (!board && latency_family(m) == core) board = &m;
+        if (!board) continue;
+        const MeasurementSet set = read_measurements_csv(csv, *board, profile);
+        if (set.samples.empty()) continue;
+        ++fitted_cores;
+        const LatencyFit fit = fit_latency_groups(set.samples, c.first_principles, 0.3, c.min_cycles_per_mac);
+        for (int j = 0; j < kLatencyFeatureCount; ++j)
+          CHECK_MESSAGE(c.cycles[size_t(j)] == doctest::Approx(fit.cycles[size_t(j)]).epsilon(1e-3),
+                        std::string(profile_name + " " + core + " " + latency_feature_names()[size_t(j)]));
+        CHECK_MESSAGE(c.interval.known(), core);
       }
     }
+    CHECK(fitted_cores >= 5);  // m0plus, m33, m7, lx7; m7 of the 2021 release
+  }
+
+  TEST_CASE("depthwise convolutions are priced by the kernel CMSIS-NN runs for them") {
+    const auto features_of = [](const std::string& layer) {
+      const Architecture arch = architecture_from_json(
+          nlohmann::json::parse(R"({"input": {"shape": [16, 16, 8]}, "layers": [)" + layer + "]}"), "t.json");
+      return network_latency_features(DeployGraph(arch), 0, true);
+    };
+    const LatencyVector k3 = features_of(R"({"name": "d", "op": "depthwise_conv2d", "kernel": 3})");
+    const LatencyVector k5 = features_of(R"({"name": "d", "op": "depthwise_conv2d", "kernel": 5})");
+    const LatencyVector m2 = features_of(R"({"name": "d", "op": "depthwise_conv2d", "kernel": 3, "depth_multiplier": 2})");
+    CHECK(k3[kDepthwise3x3Macs] == 16 * 16 * 8 * 9);
+    CHECK(k3[kDepthwiseMacs] == 0);
+    CHECK(k5[kDepthwiseMacs] == 16 * 16 * 8 * 25);
+    CHECK(k5[kDepthwise3x3Macs] == 0);
+    CHECK(m2[kDepthwiseGenericMacs] == 16 * 16 * 16 * 9);
+    CHECK(k3[kDepthwisePixels] == 256);
+    // A strided 1x1 convolution gathers its pixels (im2col); an unstrided one does not.
+    const LatencyVector pw = features_of(R"({"name": "p", "op": "conv2d", "filters": 4, "kernel": 1})");
+    const LatencyVector pw2 = features_of(R"({"name": "p", "op": "conv2d", "filters": 4, "kernel": 1, "stride": 2})");
+    CHECK(pw[kConvPatchBytes] == 0);
+    CHECK(pw2[kConvPatchBytes] == 8 * 8 * 8);
+  }
+
+  TEST_CASE("a release profile shares its base's flash and RAM rules and has its own latency") {
+    const RuntimeProfile& base = *RuntimeProfiles::builtin().find("tflm-cmsis-nn");
+    const RuntimeProfile& old = *RuntimeProfiles::builtin().find("tflm-cmsis-nn@2021");
+    CHECK(old.base == "tflm-cmsis-nn");
+    CHECK(old.runtime_code_bytes == base.runtime_code_bytes);
+    CHECK(old.ram_per_op_bytes == base.ram_per_op_bytes);
+    CHECK(old.scratch_for("cortex-m7").conv_per_patch_element == base.scratch_for("cortex-m7").conv_per_patch_element);
+    REQUIRE(old.latency_for("cortex-m7"));
+    CHECK(old.latency_for("cortex-m7")->cycles != base.latency_for("cortex-m7")->cycles);
+    CHECK_FALSE(old.latency_for("cortex-m4"));
+    const nlohmann::json bad = {{"name", "x"}, {"base", "nope"}, {"latency", nlohmann::json::object()}};
+    CHECK_THROWS_WITH_AS(runtime_profile_from_json(bad, "x.json"), doctest::Contains("x.json: /base"), ConfigError);
+    const nlohmann::json extra = {{"name", "x"}, {"base", "tflm-cmsis-nn"}, {"flash", nlohmann::json::object()},
+                                  {"latency", nlohmann::json::object()}};
+    CHECK_THROWS_WITH_AS(runtime_profile_from_json(extra, "x.json"), doctest::Contains("/flash"), ConfigError);
   }
 }
 
