@@ -137,6 +137,7 @@ TargetConfig parse_target(JsonReader& r, const McuDatabase& db, const fs::path& 
   if (t.max_energy_uj > 0 && mcu->active_power_mw <= 0)
     r.fail("max_energy_uj", "no energy budget for a board without active_power_mw");
   t.safety_margin = r.get_double_or("safety_margin", 0.1, 0.0, 0.9);
+  if (r.has("latency_bound")) t.latency_upper_bound = r.get_enum("latency_bound", {"estimate", "upper"}) == "upper";
   r.finish();
   return t;
 }

@@ -47,12 +47,15 @@ const BudgetText& text_of(Budget b) {
   return kBudgetTexts[0];
 }
 
-double budget_cost(const CostEstimate& e, Budget b) {
+// With latency_bound "upper" the latency and energy budgets hold for the interval's upper
+// end: the network fits even if it runs as slowly as the model's errors allow.
+double budget_cost(const CostEstimate& e, Budget b, const TargetConfig& t) {
+  const double upper = t.latency_upper_bound && e.latency_ms > 0 ? e.latency_high_ms / e.latency_ms : 1.0;
   switch (b) {
     case Budget::kRam: return double(e.ram.total());
     case Budget::kFlash: return double(e.flash.total());
-    case Budget::kLatency: return e.latency_ms;
-    case Budget::kEnergy: return e.energy_uj;
+    case Budget::kLatency: return e.latency_ms * upper;
+    case Budget::kEnergy: return e.energy_uj * upper;
     case Budget::kModel: return double(model_bytes(e));
   }
   return 0;
@@ -76,11 +79,12 @@ const char* budget_key(Budget b) { return text_of(b).key; }
 std::string budget_violations(const CostEstimate& e, const TargetConfig& t) {
   std::string out;
   for (const BudgetText& b : kBudgetTexts) {
-    const double limit = budget_limit(t, b.budget) * (1.0 - t.safety_margin), cost = budget_cost(e, b.budget);
+    const double limit = budget_limit(t, b.budget) * (1.0 - t.safety_margin), cost = budget_cost(e, b.budget, t);
     if (budget_limit(t, b.budget) <= 0 || cost <= limit) continue;
     char text[160];
-    std::snprintf(text, sizeof text, "%s%s %.6g %s over the budget of %.6g %s", out.empty() ? "" : "; ", b.shown, cost,
-                  b.unit, limit, b.unit);
+    const bool upper = t.latency_upper_bound && (b.budget == Budget::kLatency || b.budget == Budget::kEnergy);
+    std::snprintf(text, sizeof text, "%s%s %.6g %s%s over the budget of %.6g %s", out.empty() ? "" : "; ", b.shown, cost,
+                  b.unit, upper ? " (upper bound)" : "", limit, b.unit);
     out += text;
   }
   return out;
@@ -93,7 +97,7 @@ std::string budget_floor_shortfalls(const std::vector<TargetCost>& costs, const 
     double best = 0;  // the largest share used on a target that sets the budget
     for (size_t i = 0; i < costs.size() && i < targets.size(); ++i) {
       const double limit = budget_limit(targets[i], f.budget) * (1.0 - targets[i].safety_margin);
-      if (limit > 0) best = std::max(best, budget_cost(costs[i].costs, f.budget) / limit);
+      if (limit > 0) best = std::max(best, budget_cost(costs[i].costs, f.budget, targets[i]) / limit);
     }
     if (best >= f.share) continue;
     char text[160];

@@ -33,6 +33,9 @@ struct TargetConfig {
   /// holds: weights, biases, quantisation parameters and metadata, not the runtime's code.
   double max_model_kb = 0;
   double safety_margin = 0.1;  ///< a candidate must fit in (1 - margin) x budget
+  /// latency_bound "upper": the latency and energy budgets apply to the upper end of the
+  /// latency's 90% prediction interval instead of the estimate ("estimate", the default).
+  bool latency_upper_bound = false;
 };
 
 /// A budget of a target, by its config name (max_ram_kb is "ram", and so on).

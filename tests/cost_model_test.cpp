@@ -119,16 +119,20 @@ TEST_SUITE("cost_model") {
     const auto& db = McuDatabase::builtin();
     CHECK(db.all().size() >= 10);
     for (const char* name : {"STM32F746", "STM32H743", "STM32L4R5", "STM32F446", "nRF52840", "RP2040", "STM32U585",
-                             "nRF5340", "Alif-E3-HP", "ESP32-S3", "Apollo3"})
+                             "nRF5340", "Alif-E3-HP", "ESP32-S3", "Apollo3", "RA8D1", "RA8M1", "RA6M4", "STM32U575",
+                             "STM32H7A3", "STM32N657"})
       CHECK_MESSAGE(db.find(name), name);
     for (const auto& m : db.all()) {
       CHECK_MESSAGE(!m.datasheet.empty(), m.name);
-      CHECK_MESSAGE(m.active_power_mw > 0, m.name);
+      // 0 means unknown (no energy estimate): the notes must then say the power was not found.
+      CHECK_MESSAGE((m.active_power_mw > 0 || m.notes.find("power not found") != std::string::npos), m.name);
       CHECK_MESSAGE(!m.notes.empty(), m.name);
       CHECK_MESSAGE(RuntimeProfiles::builtin().find("tflm-cmsis-nn")->latency_for(m.core), m.name);
       CHECK_MESSAGE(RuntimeProfiles::builtin().find("hwnas-c")->latency_for(m.core), m.name);
     }
     CHECK(db.find("Alif-E3-HP")->helium);
+    CHECK(db.find("RA8D1")->core == "cortex-m85");
+    CHECK(db.find("RA8D1")->helium);
     CHECK_FALSE(db.find("RP2040")->dsp);
   }
 

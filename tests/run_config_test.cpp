@@ -248,6 +248,28 @@ TEST_SUITE("run_config") {
           "ram uses 2% of its budget, under the floor of 50%");
   }
 
+  TEST_CASE("latency_bound upper budgets the latency interval's upper end") {
+    expect_rejected([](auto& c) { c["targets"][0]["latency_bound"] = "worst"; }, "/targets/0/latency_bound",
+                    "estimate");
+    TempDir dir("config");
+    nlohmann::json config = valid_config();
+    config["targets"][0]["max_latency_ms"] = 10;
+    config["targets"][0]["safety_margin"] = 0.0;
+    write_text(dir.file("config.json"), config.dump());
+    const TargetConfig estimate = load_run_config(dir.file("config.json")).targets[0];
+    config["targets"][0]["latency_bound"] = "upper";
+    write_text(dir.file("config.json"), config.dump());
+    const TargetConfig upper = load_run_config(dir.file("config.json")).targets[0];
+    CHECK_FALSE(estimate.latency_upper_bound);
+    CHECK(upper.latency_upper_bound);
+    CostEstimate e;
+    e.latency_ms = 8;
+    e.latency_low_ms = 6;
+    e.latency_high_ms = 12;
+    CHECK(budget_violations(e, estimate).empty());
+    CHECK(budget_violations(e, upper) == "latency 12 ms (upper bound) over the budget of 10 ms");
+  }
+
   TEST_CASE("unknown runtime profile lists the built-in ones") {
     expect_rejected([](auto& c) { c["targets"][0]["runtime"] = "tflm"; }, "/targets/0/runtime", "hwnas-c");
   }
