@@ -63,11 +63,10 @@ McuSpec board_of_core(const std::string& core) {
   return none;
 }
 
-std::vector<size_t> rows_where(const std::vector<CalibrationSample>& s, bool (*keep)(const CalibrationSample&, const std::string&),
-                               const std::string& arg) {
+std::vector<size_t> rows_of_other_networks(const std::vector<CalibrationSample>& samples, const std::string& network) {
   std::vector<size_t> rows;
-  for (size_t i = 0; i < s.size(); ++i)
-    if (keep(s[i], arg)) rows.push_back(i);
+  for (size_t i = 0; i < samples.size(); ++i)
+    if (samples[i].network != network) rows.push_back(i);
   return rows;
 }
 
@@ -80,7 +79,8 @@ std::vector<CoreData> load_cores(const std::string& csv, const RuntimeProfile& p
   std::vector<CoreData> cores;
   for (const auto& [core, coefficients] : profile.latency) {
     CoreData c{core, &coefficients, read_measurements_csv(csv, board_of_core(core), profile).samples, {}, false};
-    c.fit = fit_core(c, rows_where(c.samples, [](const CalibrationSample&, const std::string&) { return true; }, ""));
+    c.fit = fit_latency_groups(c.samples, coefficients.first_principles, kProfilePriorWeight,
+                               coefficients.min_cycles_per_mac);
     cores.push_back(std::move(c));
   }
   // Borrowed factors: the geometric mean of the sources' group factors.
@@ -110,8 +110,7 @@ std::vector<Prediction> predict(const CoreData& c) {
   std::set<std::string> networks;
   for (const auto& s : c.samples) networks.insert(s.network);
   for (const auto& network : networks) {
-    const auto others = rows_where(c.samples, [](const CalibrationSample& s, const std::string& n) { return s.network != n; },
-                                   network);
+    const auto others = rows_of_other_networks(c.samples, network);
     const LatencyFit honest = fit_core(c, others);
     for (const auto& s : c.samples) {
       if (s.network != network) continue;

@@ -67,7 +67,7 @@ CalibrationResult calibrate_latency(const std::vector<CalibrationSample>& sample
   result.uncalibrated = summarize_errors(measured, uncalibrated);
   result.in_sample = summarize_errors(measured, fitted);
   result.leave_one_out = summarize_errors(measured, loo);
-  const double prior_sigma = prior.interval.known() ? std::log(prior.interval.upper) / 1.645 : 0.5;
+  const double prior_sigma = prior.interval.known() ? prior.interval.sigma() : 0.5;
   result.interval = interval_from_errors(measured, loo, prior_sigma, kIntervalPriorRows);
   result.interval.basis = "leave-one-out errors of " + std::to_string(samples.size()) +
                           " calibration rows, shrunk towards the profile's interval";
@@ -120,7 +120,7 @@ LatencyCoefficients calibration_from_json(const nlohmann::json& value, const std
   r.get_string("mcu");  // the board it was made with; any board of the same core may use it
   LatencyCoefficients c;
   c.source = "calibration " + file + ": " + r.get_string("source");
-  c.min_cycles_per_mac = profile.latency_for(latency_family(mcu)) ? profile.latency_for(latency_family(mcu))->min_cycles_per_mac : 0;
+  if (const LatencyCoefficients* own = profile.latency_for(latency_family(mcu))) c.min_cycles_per_mac = own->min_cycles_per_mac;
   c.cycles = latency_cycles_from_json(r.child("cycles"));
   if (r.has("interval")) c.interval = latency_interval_from_json(r.child("interval"));
   if (r.take("fit") && !r.raw("fit").is_object()) r.fail("fit", "an object (the fit report)");

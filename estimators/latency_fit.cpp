@@ -13,6 +13,7 @@ namespace hwnas {
 namespace {
 
 constexpr double kMaxGroupFactor = 4.0;  // a group may run 4x faster or slower than the prior's ratio says
+constexpr double kZ90 = 1.645;           // a two-sided 90% interval of a normal distribution
 
 // Row i's prior cycles per group.
 std::array<double, kLatencyGroupCount> group_cycles(const CalibrationSample& s, const LatencyVector& prior) {
@@ -115,6 +116,8 @@ LatencyFit fit_latency_groups(const std::vector<CalibrationSample>& samples, con
   return fit;
 }
 
+double LatencyInterval::sigma() const { return std::log(upper) / kZ90; }
+
 LatencyInterval interval_from_errors(const std::vector<double>& measured, const std::vector<double>& predicted,
                                      double prior_sigma, double prior_rows) {
   double sum_sq = prior_rows * prior_sigma * prior_sigma;
@@ -124,7 +127,6 @@ LatencyInterval interval_from_errors(const std::vector<double>& measured, const 
   }
   const double n = double(measured.size()) + prior_rows;
   const double sigma = n > 0 ? std::sqrt(sum_sq / n) : prior_sigma;
-  constexpr double kZ90 = 1.645;
   return {std::exp(-kZ90 * sigma), std::exp(kZ90 * sigma), ""};
 }
 

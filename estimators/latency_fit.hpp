@@ -75,6 +75,8 @@ struct LatencyInterval {
   double lower = 1, upper = 1;  ///< 1, 1: unknown
   std::string basis;            ///< how it was derived
   bool known() const { return upper > lower; }
+  /// The log-space sigma behind `upper` (see interval_from_errors).
+  double sigma() const;
 };
 
 /// The interval of leave-out predictions: +/- 1.645 sigma in log space, where sigma is the
