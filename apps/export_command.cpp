@@ -5,7 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "exporters/model_export.hpp"
+#include "search/run_export.hpp"
 
 namespace hwnas {
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace CLI {
@@ -17,6 +18,7 @@ struct TrainCommandOptions {
   std::string config_path;
   std::string out;     ///< output folder; empty: <config output.dir>/../train-<arch name>
   int64_t seed = -1;   ///< -1: the config's search.seed
+  std::optional<uint64_t> training_seed;  ///< none: derived from the search seed; else a history record's seed
   int epochs = 0;      ///< 0: the config's training.epochs
   int validation_split = 0;  ///< which validation set to hold out (load_search_data)
   std::string save_splits;  ///< also write the splits as .npy files here

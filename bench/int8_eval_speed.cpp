@@ -24,12 +24,12 @@
 #include <vector>
 
 #include "space/arch_json.hpp"
-#include "trainers/dataset_config.hpp"
-#include "trainers/int8_evaluation.hpp"
-#include "trainers/int8_reference.hpp"
-#include "trainers/model_weights.hpp"
-#include "trainers/quantize.hpp"
-#include "trainers/trainer.hpp"
+#include "trainers/data/dataset_config.hpp"
+#include "trainers/deploy/int8_evaluation.hpp"
+#include "trainers/deploy/int8_reference.hpp"
+#include "trainers/training/model_weights.hpp"
+#include "trainers/deploy/quantize.hpp"
+#include "trainers/training/trainer.hpp"
 
 namespace {
 

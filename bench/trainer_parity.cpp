@@ -3,7 +3,7 @@
 // same way. From the initialisation of a seed it trains --steps mini-batches taken in file
 // order (no shuffling, no augmentation) with the engine's SGD recipe, and writes into --out:
 //   init.bin        the initial parameters and moving statistics (weights.bin layout),
-//   weights.json    the manifest naming every block (trainers/model_weights.hpp),
+//   weights.json    the manifest naming every block (trainers/training/model_weights.hpp),
 //   grad0.bin       the gradient of the first step (float32, parameter order),
 //   final.bin       the parameters and statistics after the last step,
 //   losses.json     every step's mean loss and learning rate.
@@ -22,12 +22,12 @@
 #include <nlohmann/json.hpp>
 
 #include "space/arch_json.hpp"
-#include "trainers/lr_schedule.hpp"
-#include "trainers/model_weights.hpp"
-#include "trainers/npy_reader.hpp"
-#include "trainers/optimizer.hpp"
-#include "trainers/softmax_cross_entropy.hpp"
-#include "trainers/trainer.hpp"
+#include "trainers/training/lr_schedule.hpp"
+#include "trainers/training/model_weights.hpp"
+#include "trainers/data/npy_reader.hpp"
+#include "trainers/training/optimizer.hpp"
+#include "trainers/training/softmax_cross_entropy.hpp"
+#include "trainers/training/trainer.hpp"
 #include "util/errors.hpp"
 
 namespace {

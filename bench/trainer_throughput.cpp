@@ -21,9 +21,9 @@
 #include <nlohmann/json.hpp>
 
 #include "space/arch_json.hpp"
-#include "trainers/dataset_config.hpp"
-#include "trainers/npy_writer.hpp"
-#include "trainers/trainer.hpp"
+#include "trainers/data/dataset_config.hpp"
+#include "trainers/data/npy_writer.hpp"
+#include "trainers/training/trainer.hpp"
 #include "util/errors.hpp"
 
 namespace {

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "trainers/int8_softmax.hpp"
+#include "trainers/deploy/int8_softmax.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 

@@ -13,7 +13,7 @@
 
 #include "estimators/memory_planner.hpp"
 #include "space/architecture.hpp"
-#include "trainers/quantized_model.hpp"
+#include "trainers/deploy/quantized_model.hpp"
 
 namespace hwnas {
 

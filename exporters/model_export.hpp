@@ -1,49 +1,43 @@
-// This file implements the export of trained candidates from a run directory, behind
-// `nas-run export RUN_DIR` and the automatic export at the end of a search. Each exported
-// model gets its own folder OUT/<id>/ with what a firmware engineer needs:
-//   arch.json, weights.bin + weights.json   the trained float network
-//   model_int8.json + model_int8.bin        the int8 model the search scored
-//   cost_report.json                        per target: flash, RAM, latency, energy, and the
-//                                           operator order and buffer plan assumed
-//   c/                                      model.h, model.c, hwnas_kernels.{h,c} and
-//                                           cost_report.json: the generated C, with what
-//                                           the hwnas-c profile predicts it takes per target
-//   onnx/                                   model_float.onnx and model_int8.onnx (QDQ), see
-//                                           onnx_export.hpp
-// and OUT/export.json lists the exported models with their accuracies and costs.
+// This file implements the export of one trained model, held in memory, as deployable
+// files: the generated C (model.h, model.c, the portable kernels and what the hwnas-c
+// profile predicts it takes on each board) and ONNX (model_float.onnx, the trained float
+// network with batch norm folded, and model_int8.onnx, the scored int8 model as QDQ).
+// Exporters only write files from models; reading a run directory lives in
+// search/run_export.hpp.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "estimators/mcu_database.hpp"
+#include "space/architecture.hpp"
+#include "trainers/deploy/folded_model.hpp"
+#include "trainers/deploy/quantized_model.hpp"
+
 namespace hwnas {
 
 enum class ExportFormat { kC, kOnnx };
-
-struct ExportRequest {
-  std::string run_dir;
-  std::vector<std::string> ids;  ///< candidate identities; empty: the run's Pareto set
-  std::vector<ExportFormat> formats = {ExportFormat::kC, ExportFormat::kOnnx};
-  std::string out;  ///< empty: RUN_DIR/export
-};
-
-struct ExportedModel {
-  std::string id;
-  std::string dir;
-  std::vector<std::string> files;  ///< relative to dir
-  std::vector<double> input_mean, input_std;  ///< the standardisation its inputs need; empty: not recorded
-};
 
 /// The format names `--format` accepts ("onnx", "c", "all") and their formats.
 /// @throws UserError naming the accepted values.
 std::vector<ExportFormat> parse_export_formats(const std::string& name);
 
-/// The identities of the run's Pareto set: every front of pareto.json, in target order,
-/// each once. @throws UserError when the run has no pareto.json.
-std::vector<std::string> pareto_set_ids(const std::string& run_dir);
+/// One model as the exporters take it.
+struct ModelToExport {
+  const Architecture& arch;
+  const QuantizedModel& int8;   ///< the int8 model the search scored
+  const FoldedModel& folded;    ///< the trained float network, batch norm folded
+  std::string description;      ///< the generated files' opening comment
+  std::vector<McuSpec> boards;  ///< whose predicted costs the C export reports (the run's targets)
+};
 
-/// Exports the requested models. Files are written atomically; exporting again replaces
-/// them. @throws UserError naming a missing run, unknown id or unreadable model file.
-std::vector<ExportedModel> export_models(const ExportRequest& request);
+/// How the float input of the exported models is made from raw data (the training's
+/// standardisation, which the model itself does not contain), for the description.
+std::string input_preparation(const QuantizedModel& model);
+
+/// Writes every format's files under `dir` (c/ and onnx/), atomically; returns their
+/// paths relative to `dir`. @throws UserError on I/O failure.
+std::vector<std::string> export_model_files(const ModelToExport& model, const std::vector<ExportFormat>& formats,
+                                            const std::string& dir);
 
 }  // namespace hwnas

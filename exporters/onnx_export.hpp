@@ -17,8 +17,8 @@
 
 #include <string>
 
-#include "trainers/folded_model.hpp"
-#include "trainers/quantized_model.hpp"
+#include "trainers/deploy/folded_model.hpp"
+#include "trainers/deploy/quantized_model.hpp"
 
 namespace hwnas {
 

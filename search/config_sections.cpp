@@ -5,7 +5,7 @@
 
 #include "estimators/calibration.hpp"
 #include "space/arch_json.hpp"
-#include "trainers/csv_reader.hpp"
+#include "trainers/data/csv_reader.hpp"
 
 namespace hwnas::detail {
 

@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "trainers/training_loop.hpp"
+#include "search/evaluation_result.hpp"
 
 namespace hwnas {
 
@@ -28,12 +28,13 @@ void ThreadPoolEvaluator::submit(Candidate c) {
       // evaluation from the arena queue, and a one-second network then finishes only
       // when a one-hour one does (measured: 300 images/s instead of 38,000).
       tbb::this_task_arena::isolate([&] { m_evaluate(*task, m_cancel); });
-      keep = task->result.failure != kCancelledFailure;
+      keep = task->scores.status != EvaluationStatus::kCancelled;
     } catch (const std::exception& e) {
       // A candidate must not take the search down; record why it failed.
-      task->result.ok = false;
-      task->result.failure = std::string("evaluation error: ") + e.what();
-      spdlog::error("candidate {}: {}", task->identity, task->result.failure);
+      task->scores.status = EvaluationStatus::kFailed;
+      task->scores.train.ok = false;
+      task->scores.train.failure = std::string("evaluation error: ") + e.what();
+      spdlog::error("candidate {}: {}", task->identity, task->scores.train.failure);
     }
     std::lock_guard<std::mutex> lock(m_mutex);
     --m_running;

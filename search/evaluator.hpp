@@ -36,7 +36,7 @@ class Evaluator {
 };
 
 /// Trains and scores one candidate in place; stops early when `cancel` becomes true
-/// (then c.result.failure is kCancelledFailure and nothing may have been recorded).
+/// (then c.scores.status is kCancelled and nothing may have been recorded).
 using EvaluateFn = std::function<void(Candidate& c, const std::atomic<bool>& cancel)>;
 
 class ThreadPoolEvaluator final : public Evaluator {

@@ -1,7 +1,7 @@
 // This file implements initial_proposals (see initial_proposals.hpp).
 #include "search/initial_proposals.hpp"
 
-#include "search/feasible_sampler.hpp"
+#include "search/target_budgets.hpp"
 #include "space/architecture_encoding.hpp"
 
 namespace hwnas {

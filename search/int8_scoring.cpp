@@ -5,9 +5,9 @@
 #include <exception>
 #include <utility>
 
-#include "trainers/int8_evaluation.hpp"
-#include "trainers/qat.hpp"
-#include "trainers/quantize.hpp"
+#include "trainers/deploy/int8_evaluation.hpp"
+#include "trainers/qat/qat.hpp"
+#include "trainers/deploy/quantize.hpp"
 
 namespace hwnas {
 

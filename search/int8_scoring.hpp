@@ -3,7 +3,7 @@
 // integer-only reference inference on the validation and test splits, so every candidate
 // carries the accuracy of what would run on the board beside its float accuracy. When
 // quantisation costs too much validation accuracy, the deployed network is fine-tuned with
-// quantisation in the loop (QAT, trainers/qat.hpp) and quantised again; the better int8
+// quantisation in the loop (QAT, trainers/qat/qat.hpp) and quantised again; the better int8
 // model on validation is kept.
 #pragma once
 
@@ -11,11 +11,11 @@
 #include <string>
 
 #include "space/architecture.hpp"
-#include "trainers/dataset.hpp"
-#include "trainers/folded_model.hpp"
-#include "trainers/quantized_model.hpp"
-#include "trainers/trainer.hpp"
-#include "trainers/training_options.hpp"
+#include "trainers/data/dataset.hpp"
+#include "trainers/deploy/folded_model.hpp"
+#include "trainers/deploy/quantized_model.hpp"
+#include "trainers/training/trainer.hpp"
+#include "trainers/training/training_options.hpp"
 
 namespace hwnas {
 

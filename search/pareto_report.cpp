@@ -3,26 +3,24 @@
 
 #include <algorithm>
 
-#include "search/feasible_sampler.hpp"
 #include "search/pareto.hpp"
+#include "search/target_budgets.hpp"
 
 namespace hwnas {
 
 nlohmann::json candidate_brief(const Candidate& c) {
   nlohmann::json j = {{"id", c.identity},
                       {"index", c.index},
-                      {"val_accuracy", c.result.validation_accuracy},
-                      {"test_accuracy", c.result.test_accuracy},
                       {"params", c.arch.total_params()},
                       {"macs", c.arch.total_macs()}};
-  if (c.int8.ok) {
-    j["val_accuracy_int8"] = c.int8.val_int8;
-    j["test_accuracy_int8"] = c.int8.test_int8;
-  }
+  // The accuracies under the names history.jsonl gives them (EvaluationScores' JSON).
+  const nlohmann::json scores = c.scores;
+  for (const char* key : {"val_accuracy", "test_accuracy", "val_accuracy_int8", "test_accuracy_int8"})
+    if (scores.contains(key)) j[key] = scores[key];
   // With search.final_seeds > 1 the accuracies above are means over these trainings.
-  if (!c.seed_runs.empty()) {
-    j["trainings"] = c.seed_runs.size();
-    j["deployed_test_accuracy_int8"] = c.seed_runs[size_t(c.deployed_seed_run)].int8.test_int8;
+  if (!c.scores.seed_runs.empty()) {
+    j["trainings"] = c.scores.seed_runs.size();
+    j["deployed_test_accuracy_int8"] = c.scores.seed_runs[size_t(c.scores.deployed_seed_run)].int8.test_int8;
   }
   return j;
 }

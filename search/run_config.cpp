@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "search/config_sections.hpp"
-#include "search/feasible_sampler.hpp"
+#include "search/target_budgets.hpp"
 #include "util/errors.hpp"
 
 namespace hwnas {

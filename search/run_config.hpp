@@ -15,8 +15,8 @@
 #include "estimators/mcu_database.hpp"
 #include "space/architecture.hpp"
 #include "space/space_spec.hpp"
-#include "trainers/dataset_config.hpp"
-#include "trainers/training_options.hpp"
+#include "trainers/data/dataset_config.hpp"
+#include "trainers/training/training_options.hpp"
 
 namespace hwnas {
 

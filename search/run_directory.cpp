@@ -48,11 +48,6 @@ RunDirectory RunDirectory::open(const std::string& path) {
 
 std::string RunDirectory::file(const std::string& name) const { return (fs::path(m_path) / name).string(); }
 
-void RunDirectory::append_history(const nlohmann::json& record) {
-  std::lock_guard<std::mutex> lock(m_history_mutex);
-  append_line_durably(file("history.jsonl"), record.dump());
-}
-
 void RunDirectory::write_json(const std::string& name, const nlohmann::json& value) const {
   write_file_atomically(file(name), value.dump(2) + "\n");
 }

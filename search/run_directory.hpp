@@ -1,6 +1,7 @@
 // This file implements RunDirectory, the folder a search writes into:
 //   config.json    the config as given (for reproducing the run)
 //   history.jsonl  one JSON line per evaluated candidate, appended durably as it finishes
+//                  (search/history.hpp)
 //   summary.json   the run's totals and best candidates (rewritten atomically)
 //   pareto.json    the Pareto set of every target (rewritten atomically after every result)
 //   checkpoint.json  what a resume needs (search/checkpoint.hpp; rewritten atomically)
@@ -8,7 +9,6 @@
 //   run.log        the log, as on the console (appended to by resumed runs)
 #pragma once
 
-#include <mutex>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -29,8 +29,6 @@ class RunDirectory {
   const std::string& path() const { return m_path; }
   std::string file(const std::string& name) const;
 
-  /// NOTE: thread-safe; lines from concurrent evaluations never interleave.
-  void append_history(const nlohmann::json& record);
   /// Atomic replace of `name` with pretty JSON.
   void write_json(const std::string& name, const nlohmann::json& value) const;
   /// The directory for one candidate's files (created on demand).
@@ -42,7 +40,6 @@ class RunDirectory {
   explicit RunDirectory(std::string path) : m_path(std::move(path)) {}
 
   std::string m_path;
-  std::mutex m_history_mutex;
 };
 
 }  // namespace hwnas

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "search/run_config.hpp"
-#include "trainers/dataset.hpp"
+#include "trainers/data/dataset.hpp"
 
 namespace hwnas {
 

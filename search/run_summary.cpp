@@ -7,12 +7,11 @@
 
 namespace hwnas {
 
-
 nlohmann::json make_summary(const RunConfig& config, const RunSummary& totals,
                             const std::vector<const Candidate*>& evaluated, const nlohmann::json& extra) {
   std::vector<const Candidate*> ok;
   for (const Candidate* c : evaluated)
-    if (c->result.ok) ok.push_back(c);
+    if (c->scores.ok()) ok.push_back(c);
   // Rank by int8 validation accuracy; the index breaks ties so the order is deterministic.
   std::sort(ok.begin(), ok.end(), [](const Candidate* a, const Candidate* b) {
     const double sa = selection_accuracy(*a), sb = selection_accuracy(*b);

@@ -8,11 +8,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include "search/feasible_sampler.hpp"
+#include "search/target_budgets.hpp"
 #include "search/initial_proposals.hpp"
 #include "search/pareto_report.hpp"
 #include "search/retraining_order.hpp"
-#include "util/seeding.hpp"
+#include "util/seed_streams.hpp"
 #include "util/stop_signal.hpp"
 
 namespace hwnas {
@@ -20,9 +20,6 @@ namespace hwnas {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr uint64_t kSamplingStream = 1;  // the proposal generator
-constexpr uint64_t kTrainingStream = 2;  // candidate k trains from derive_seed(seed, 2, k) at rung 0
-constexpr uint64_t kRungStream = 4;      // and from derive_seed(that, 4, rung) at later rungs
 
 std::string format_duration(double seconds) {
   const int s = int(seconds + 0.5);
@@ -45,8 +42,8 @@ SearchController::SearchController(const RunConfig& config, const SearchSpace& s
       m_train_samples(train_samples),
       m_strategy(make_strategy(config.search)),
       m_source(space,
-               [&config](const DecodedNetwork& n) {
-                 const std::vector<TargetCost> costs = cost_on_targets(n.arch, config.targets);
+               [this, &config](const DecodedNetwork& n) {
+                 std::vector<TargetCost> costs = cost_on_targets(n.arch, config.targets);
                  if (!fits_all(costs)) {
                    spdlog::debug("rejected {} before training: it does not fit every target", n.identity);
                    return false;
@@ -56,9 +53,10 @@ SearchController::SearchController(const RunConfig& config, const SearchSpace& s
                    spdlog::debug("rejected {} before training: {} (search.min_budget_use)", n.identity, shortfalls);
                    return false;
                  }
+                 m_fitting_costs[n.identity] = std::move(costs);  // the proposal carries them (make_candidate)
                  return true;
                },
-               config.search.max_rejections, derive_seed(config.search.seed, kSamplingStream, 0)) {
+               config.search.max_rejections, derive_seed(config.search.seed, seed_stream::kProposals, 0)) {
   std::vector<Proposal> initial = initial_proposals(config, space);
   for (size_t i = 0; i < initial.size(); ++i)
     spdlog::info("initial network {}: {} ({} parameters, {} MACs)", initial[i].network.identity,
@@ -87,16 +85,31 @@ int SearchController::final_rung() const {
   return m_config.search.retrain_final && !(fidelity_of(last) == full) ? last + 1 : last;
 }
 
-Candidate SearchController::make_candidate(int index, Genome genome, int rung) const {
-  DecodedNetwork n = m_space.decode_detailed(genome);
-  const uint64_t seed = derive_seed(m_config.search.seed, kTrainingStream, uint64_t(index));
-  Candidate c{index, std::move(genome), std::move(n.identity), rung == 0 ? seed : derive_seed(seed, kRungStream, uint64_t(rung)),
-              std::move(n.arch), {}, {}, {}, {}, 0, "search", {}, -1};
-  c.costs = cost_on_targets(c.arch, m_config.targets);
-  c.fidelity = fidelity_of(rung);
-  c.rung = rung;
-  c.stage = rung == 0 ? "search" : rung > int(m_config.search.promotions.size()) ? "final" : "promotion";
-  return c;
+Candidate SearchController::make_candidate(int index, Genome genome, DecodedNetwork network,
+                                           std::vector<TargetCost> costs, int rung) const {
+  const uint64_t seed = derive_seed(m_config.search.seed, seed_stream::kCandidate, uint64_t(index));
+  const std::string stage = rung == 0 ? "search" : rung > int(m_config.search.promotions.size()) ? "final" : "promotion";
+  return Candidate{index,
+                   std::move(genome),
+                   std::move(network.identity),
+                   rung == 0 ? seed : derive_seed(seed, seed_stream::kRung, uint64_t(rung)),
+                   std::move(network.arch),
+                   std::move(costs),
+                   fidelity_of(rung),
+                   {},
+                   rung,
+                   stage};
+}
+
+Candidate SearchController::rebuild_candidate(int index, Genome genome, int rung) const {
+  // Decoding and costing are deterministic: a genome rebuilds its candidate (on resume).
+  DecodedNetwork network = m_space.decode_detailed(genome);
+  std::vector<TargetCost> costs = cost_on_targets(network.arch, m_config.targets);
+  return make_candidate(index, std::move(genome), std::move(network), std::move(costs), rung);
+}
+
+Candidate SearchController::at_rung(const Candidate& c, int rung) const {
+  return make_candidate(c.index, c.genome, DecodedNetwork{c.arch, c.identity, {}}, c.costs, rung);
 }
 
 Observation SearchController::observation_of(const Candidate& c) const {
@@ -134,7 +147,7 @@ void SearchController::restore(const Checkpoint& checkpoint, const HistoryRecord
   m_observed = checkpoint.observed;
   m_phase = checkpoint.phase;
   const auto rebuilt = [&](int index, int rung, const nlohmann::json& record) {
-    Candidate c = make_candidate(index, record.at("genome").get<Genome>(), rung);
+    Candidate c = rebuild_candidate(index, record.at("genome").get<Genome>(), rung);
     restore_results(record, c);
     return c;
   };
@@ -165,7 +178,7 @@ void SearchController::restore(const Checkpoint& checkpoint, const HistoryRecord
   // Pending candidates that finished before the interruption are not evaluated again.
   size_t already = 0;
   for (const PendingCandidate& p : checkpoint.pending) {
-    Candidate c = make_candidate(p.index, p.genome, p.rung);
+    Candidate c = rebuild_candidate(p.index, p.genome, p.rung);
     const auto it = history.find({p.index, p.rung});
     if (it == history.end()) {
       m_to_submit.push_back(p.index);
@@ -191,7 +204,12 @@ void SearchController::propose_next() {
   try {
     Proposal p = m_strategy->propose(m_source);
     const int index = m_proposed++;
-    m_pending.emplace(index, make_candidate(index, std::move(p.genome), 0));
+    // The fit check costed every network it accepted (initial networks skip it).
+    const auto costed = m_fitting_costs.find(p.network.identity);
+    std::vector<TargetCost> costs = costed != m_fitting_costs.end() ? std::move(costed->second)
+                                                                    : cost_on_targets(p.network.arch, m_config.targets);
+    m_fitting_costs.clear();
+    m_pending.emplace(index, make_candidate(index, std::move(p.genome), std::move(p.network), std::move(costs), 0));
     m_to_submit.push_back(index);
   } catch (const SpaceExhausted& e) {
     m_end_reason = e.what();
@@ -345,7 +363,7 @@ void SearchController::start_stage(int rung) {
     }
   }
   for (const Candidate* c : chosen) {
-    m_pending.emplace(c->index, make_candidate(c->index, c->genome, rung));
+    m_pending.emplace(c->index, at_rung(*c, rung));
     m_to_submit.push_back(c->index);
   }
   const FidelitySpec f = fidelity_of(rung);
@@ -381,17 +399,19 @@ void SearchController::report(const Candidate& c) {
   const std::string best = best_value >= 0 ? fmt::format("{:.4f}", best_value) : std::string("-");
   const double feasible = double(m_source.accepted() + m_source.duplicates()) /
                           std::max<double>(1.0, double(m_source.accepted() + m_source.duplicates() + m_source.rejected()));
-  if (c.result.ok)
+  const TrainResult& r = c.scores.train;
+  const Int8Scores& q = c.scores.int8;
+  if (c.scores.ok())
     spdlog::info("[{}{}/{}] {} val {:.4f} int8 {} | {}: RAM {} B flash {} B {:.2f} ms | feasible {:.0f}% | best int8 {} "
                  "| ETA {}",
-                 label, done, total, c.identity, c.result.validation_accuracy,
-                 c.int8.ok ? fmt::format("{:.4f}{}", c.int8.val_int8, c.int8.qat_kept ? " (QAT)" : "")
+                 label, done, total, c.identity, r.validation_accuracy,
+                 q.ok ? fmt::format("{:.4f}{}", q.val_int8, q.qat_kept ? " (QAT)" : "")
                            : std::string("failed"),
                  c.costs[0].mcu, c.costs[0].costs.ram.total(), c.costs[0].costs.flash.total(),
                  c.costs[0].costs.latency_ms, 100.0 * feasible, best,
                  format_duration(per_evaluation * std::max(0, total - done) / slots));
   else
-    spdlog::warn("[{}{}/{}] {} failed: {}", label, done, total, c.identity, c.result.failure);
+    spdlog::warn("[{}{}/{}] {} failed: {}", label, done, total, c.identity, r.failure);
 }
 
 SearchOutcome SearchController::run() {

@@ -24,15 +24,13 @@
 #include "search/candidate.hpp"
 #include "search/checkpoint.hpp"
 #include "search/evaluator.hpp"
+#include "search/history.hpp"
 #include "search/proposal_source.hpp"
 #include "search/run_config.hpp"
 #include "search/run_directory.hpp"
 #include "search/strategy.hpp"
 
 namespace hwnas {
-
-/// history.jsonl lines by (candidate index, rung).
-using HistoryRecords = std::map<std::pair<int, int>, nlohmann::json>;
 
 struct SearchOutcome {
   std::vector<Candidate> evaluated;  ///< every evaluation, by (rung, index), resumed ones included
@@ -58,7 +56,12 @@ class SearchController {
   SearchOutcome run();
 
  private:
-  Candidate make_candidate(int index, Genome genome, int rung) const;
+  Candidate make_candidate(int index, Genome genome, DecodedNetwork network, std::vector<TargetCost> costs,
+                           int rung) const;
+  /// Decoded and costed again from its genome (on resume).
+  Candidate rebuild_candidate(int index, Genome genome, int rung) const;
+  /// `c`'s network and costs at another rung.
+  Candidate at_rung(const Candidate& c, int rung) const;
   FidelitySpec fidelity_of(int rung) const;
   int final_rung() const;
   Observation observation_of(const Candidate& c) const;
@@ -82,6 +85,8 @@ class SearchController {
   Evaluator& m_evaluator;
   int64_t m_train_samples;
   std::unique_ptr<Strategy> m_strategy;
+  /// The costs of networks the fit check accepted since the last proposal, by identity.
+  std::map<std::string, std::vector<TargetCost>> m_fitting_costs;
   ProposalSource m_source;
   int m_phase = 0;  ///< 0: search; r: stage of rung r; final_rung() + 1: done
   int m_proposed = 0;

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "estimators/footprint_bounds.hpp"
-#include "search/feasible_sampler.hpp"
+#include "search/target_budgets.hpp"
 #include "space/arch_json.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"

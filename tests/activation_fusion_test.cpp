@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "space/architecture.hpp"
-#include "trainers/network.hpp"
+#include "trainers/training/network.hpp"
 #include "tests/test_support.hpp"
 
 namespace hwnas::test {

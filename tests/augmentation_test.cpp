@@ -8,7 +8,7 @@
 #include <set>
 #include <vector>
 
-#include "trainers/augmentation.hpp"
+#include "trainers/training/augmentation.hpp"
 
 namespace hwnas::test {
 

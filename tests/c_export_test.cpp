@@ -20,8 +20,8 @@
 #include "space/arch_json.hpp"
 #include "tests/c_model_runner.hpp"
 #include "tests/quantize_test_nets.hpp"
-#include "trainers/int8_reference.hpp"
-#include "trainers/quantize.hpp"
+#include "trainers/deploy/int8_reference.hpp"
+#include "trainers/deploy/quantize.hpp"
 
 namespace hwnas::test {
 

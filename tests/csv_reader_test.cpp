@@ -2,7 +2,7 @@
 // index or default, headers, quoting, line ends and blank lines; CSV datasets through
 // load_dataset (limits, splits, a [L, 1, K] sensor-window shape) and probe_dataset; and
 // the malformed files that must give a one-line DataError naming file, line and column.
-#include "trainers/csv_reader.hpp"
+#include "trainers/data/csv_reader.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "tests/test_support.hpp"
-#include "trainers/dataset_config.hpp"
+#include "trainers/data/dataset_config.hpp"
 #include "util/errors.hpp"
 
 namespace {

@@ -2,12 +2,12 @@
 // search space's resolution choice): half-pixel-centre values checked by hand against
 // PyTorch's interpolate(mode="bilinear", align_corners=False), block averages when
 // halving, channels and labels kept, and probe_dataset's shape without loading.
-#include "trainers/dataset_resize.hpp"
+#include "trainers/data/dataset_resize.hpp"
 
 #include <doctest/doctest.h>
 
 #include "tests/test_support.hpp"
-#include "trainers/dataset_config.hpp"
+#include "trainers/data/dataset_config.hpp"
 
 namespace hwnas::test {
 

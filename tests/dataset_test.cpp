@@ -1,7 +1,7 @@
 // This file implements the tests of Dataset, the synthetic generator and load_dataset:
 // shapes, class-stratified limits and validation splits, determinism from the seed,
 // per-channel normalisation, inconsistent files, and the real Fashion-MNIST files.
-#include "trainers/dataset.hpp"
+#include "trainers/data/dataset.hpp"
 
 #include <doctest/doctest.h>
 
@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "tests/test_support.hpp"
-#include "trainers/dataset_config.hpp"
-#include "trainers/dataset_resize.hpp"
-#include "trainers/synthetic_dataset.hpp"
+#include "trainers/data/dataset_config.hpp"
+#include "trainers/data/dataset_resize.hpp"
+#include "trainers/data/synthetic_dataset.hpp"
 #include "util/errors.hpp"
 
 namespace {

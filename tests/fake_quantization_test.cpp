@@ -2,7 +2,7 @@
 // on: the deployed Architecture with folded weights computes the folded model, its
 // fake-quantised forward computes the int8 model's float simulation, the straight-through
 // gradient masks, and the moving-average ranges.
-#include "trainers/fake_quantization.hpp"
+#include "trainers/qat/fake_quantization.hpp"
 
 #include <doctest/doctest.h>
 
@@ -15,11 +15,11 @@
 #include "space/arch_json.hpp"
 #include "tests/quantize_test_nets.hpp"
 #include "tests/test_support.hpp"
-#include "trainers/deployed_network.hpp"
-#include "trainers/float_reference.hpp"
-#include "trainers/qat.hpp"
-#include "trainers/quantize.hpp"
-#include "trainers/quantized_simulation.hpp"
+#include "trainers/qat/deployed_network.hpp"
+#include "trainers/deploy/float_reference.hpp"
+#include "trainers/qat/qat.hpp"
+#include "trainers/deploy/quantize.hpp"
+#include "trainers/deploy/quantized_simulation.hpp"
 
 namespace hwnas::test {
 

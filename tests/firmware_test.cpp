@@ -21,8 +21,8 @@
 #include "tests/firmware_runner.hpp"
 #include "tests/quantize_test_nets.hpp"
 #include "tests/test_support.hpp"
-#include "trainers/int8_reference.hpp"
-#include "trainers/quantize.hpp"
+#include "trainers/deploy/int8_reference.hpp"
+#include "trainers/deploy/quantize.hpp"
 
 namespace hwnas::test {
 

@@ -1,7 +1,7 @@
 // This file implements the tests of the TF Lite fixed-point helpers against values
 // computed by hand from TF Lite's definitions (common.h, quantization_util.cc), and of
 // gemmlowp's fixed-point exp and reciprocal against double precision.
-#include "trainers/fixed_point.hpp"
+#include "trainers/deploy/fixed_point.hpp"
 
 #include <doctest/doctest.h>
 

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "space/architecture.hpp"
-#include "trainers/batch_norm_kernel.hpp"
-#include "trainers/network.hpp"
-#include "trainers/softmax_cross_entropy.hpp"
+#include "trainers/kernels/batch_norm_kernel.hpp"
+#include "trainers/training/network.hpp"
+#include "trainers/training/softmax_cross_entropy.hpp"
 #include "tests/test_support.hpp"
 
 namespace hwnas::test {

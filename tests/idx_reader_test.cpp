@@ -1,7 +1,7 @@
 // This file implements the tests of the IDX reader: raw and gzip round trips, every
 // element type, item limits, and the corrupt, truncated and absurd files that must give
 // a one-line DataError without a crash or a huge allocation.
-#include "trainers/idx_reader.hpp"
+#include "trainers/data/idx_reader.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/resource.h>

@@ -2,7 +2,7 @@
 // integer reference (every tensor, bit for bit), FloatBatchRunner against the double
 // float reference, and evaluate_quantized against per-sample scoring with both
 // references, at one and at two threads.
-#include "trainers/int8_batch_runner.hpp"
+#include "trainers/deploy/int8_batch_runner.hpp"
 
 #include <doctest/doctest.h>
 #include <tbb/global_control.h>
@@ -14,11 +14,11 @@
 
 #include "space/arch_json.hpp"
 #include "tests/quantize_test_nets.hpp"
-#include "trainers/float_batch_runner.hpp"
-#include "trainers/float_reference.hpp"
-#include "trainers/int8_evaluation.hpp"
-#include "trainers/int8_reference.hpp"
-#include "trainers/quantize.hpp"
+#include "trainers/deploy/float_batch_runner.hpp"
+#include "trainers/deploy/float_reference.hpp"
+#include "trainers/deploy/int8_evaluation.hpp"
+#include "trainers/deploy/int8_reference.hpp"
+#include "trainers/deploy/quantize.hpp"
 
 namespace hwnas::test {
 

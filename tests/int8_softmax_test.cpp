@@ -1,8 +1,8 @@
-// This file implements the tests of TF Lite's int8 softmax (trainers/int8_softmax.hpp):
+// This file implements the tests of TF Lite's int8 softmax (trainers/deploy/int8_softmax.hpp):
 // Prepare's parameters by hand, and the integer-only output against the float softmax of
 // the dequantised input, quantised to (1/256, -128), within one LSB on random rows and on
 // the edge cases (all equal, one-hot, a spread beyond diff_min).
-#include "trainers/int8_softmax.hpp"
+#include "trainers/deploy/int8_softmax.hpp"
 
 #include <doctest/doctest.h>
 

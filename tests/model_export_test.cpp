@@ -3,7 +3,7 @@
 // is the one the search scored (same validation accuracy), its generated C gives the
 // integer reference's outputs, and the command line exports chosen models and refuses
 // bad requests with exit code 2.
-#include "exporters/model_export.hpp"
+#include "search/run_export.hpp"
 
 #include <doctest/doctest.h>
 #include <fmt/format.h>
@@ -19,11 +19,11 @@
 #include "tests/c_model_runner.hpp"
 #include "tests/onnx_runtime_runner.hpp"
 #include "tests/test_support.hpp"
-#include "trainers/folded_model.hpp"
-#include "trainers/int8_evaluation.hpp"
-#include "trainers/int8_reference.hpp"
-#include "trainers/model_weights.hpp"
-#include "trainers/quantized_model_io.hpp"
+#include "trainers/deploy/folded_model.hpp"
+#include "trainers/deploy/int8_evaluation.hpp"
+#include "trainers/deploy/int8_reference.hpp"
+#include "trainers/training/model_weights.hpp"
+#include "trainers/deploy/quantized_model_io.hpp"
 
 namespace hwnas::test {
 

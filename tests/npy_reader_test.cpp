@@ -3,7 +3,7 @@
 // numpy), the sample shapes of features arrays, NPY datasets through load_dataset and
 // probe_dataset, and the corrupt or mismatched files that must give a one-line DataError
 // without a crash or a huge allocation.
-#include "trainers/npy_reader.hpp"
+#include "trainers/data/npy_reader.hpp"
 
 #include <doctest/doctest.h>
 #include <sys/resource.h>
@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "tests/test_support.hpp"
-#include "trainers/dataset_config.hpp"
+#include "trainers/data/dataset_config.hpp"
 #include "util/errors.hpp"
 
 namespace {

@@ -17,10 +17,10 @@
 #include "tests/onnx_runtime_runner.hpp"
 #include "tests/quantize_test_nets.hpp"
 #include "tests/test_support.hpp"
-#include "trainers/float_reference.hpp"
-#include "trainers/int8_reference.hpp"
-#include "trainers/quantize.hpp"
-#include "trainers/trainer.hpp"
+#include "trainers/deploy/float_reference.hpp"
+#include "trainers/deploy/int8_reference.hpp"
+#include "trainers/deploy/quantize.hpp"
+#include "trainers/training/trainer.hpp"
 
 namespace hwnas::test {
 

@@ -3,7 +3,7 @@
 // single blank image) loses much less after fine-tuning, the search's int8 scoring runs QAT only
 // past the threshold and keeps the better model on validation, and fine-tuning is
 // bit-identical for a seed at 1 and 2 threads.
-#include "trainers/qat.hpp"
+#include "trainers/qat/qat.hpp"
 
 #include <doctest/doctest.h>
 #include <tbb/task_arena.h>
@@ -15,8 +15,8 @@
 #include "search/int8_scoring.hpp"
 #include "tests/quantize_test_nets.hpp"
 #include "tests/test_support.hpp"
-#include "trainers/dataset_config.hpp"
-#include "trainers/int8_evaluation.hpp"
+#include "trainers/data/dataset_config.hpp"
+#include "trainers/deploy/int8_evaluation.hpp"
 
 namespace hwnas::test {
 

@@ -3,7 +3,7 @@
 // against the float simulation of the same quantised model (within one LSB, op by op,
 // on the reference networks and on nets with every kind of deployed op), and the int8
 // accuracy of a CNN trained on real Fashion-MNIST images.
-#include "trainers/quantize.hpp"
+#include "trainers/deploy/quantize.hpp"
 
 #include <doctest/doctest.h>
 
@@ -20,11 +20,11 @@
 #include "space/deploy_graph.hpp"
 #include "tests/quantize_test_nets.hpp"
 #include "tests/test_support.hpp"
-#include "trainers/dataset_config.hpp"
-#include "trainers/float_reference.hpp"
-#include "trainers/int8_evaluation.hpp"
-#include "trainers/int8_reference.hpp"
-#include "trainers/quantized_simulation.hpp"
+#include "trainers/data/dataset_config.hpp"
+#include "trainers/deploy/float_reference.hpp"
+#include "trainers/deploy/int8_evaluation.hpp"
+#include "trainers/deploy/int8_reference.hpp"
+#include "trainers/deploy/quantized_simulation.hpp"
 
 namespace hwnas::test {
 

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "tests/test_support.hpp"
-#include "trainers/dataset.hpp"
-#include "trainers/network.hpp"
-#include "trainers/trainer.hpp"
+#include "trainers/data/dataset.hpp"
+#include "trainers/training/network.hpp"
+#include "trainers/training/trainer.hpp"
 
 namespace hwnas::test {
 

@@ -1,7 +1,7 @@
-// This file implements the tests of the saved int8 model (trainers/quantized_model_io.hpp):
+// This file implements the tests of the saved int8 model (trainers/deploy/quantized_model_io.hpp):
 // a saved and reloaded model is the same model, field by field and output by output, and
 // files that are missing, truncated or of another network are refused with the file named.
-#include "trainers/quantized_model_io.hpp"
+#include "trainers/deploy/quantized_model_io.hpp"
 
 #include <doctest/doctest.h>
 
@@ -11,8 +11,8 @@
 #include "space/arch_json.hpp"
 #include "tests/quantize_test_nets.hpp"
 #include "tests/test_support.hpp"
-#include "trainers/int8_reference.hpp"
-#include "trainers/quantize.hpp"
+#include "trainers/deploy/int8_reference.hpp"
+#include "trainers/deploy/quantize.hpp"
 #include "util/errors.hpp"
 
 namespace hwnas::test {

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "search/feasible_sampler.hpp"
+#include "search/target_budgets.hpp"
 #include "search/run_config.hpp"
 #include "tests/test_support.hpp"
 

@@ -11,7 +11,7 @@
 
 #include "space/arch_json.hpp"
 #include "tests/test_support.hpp"
-#include "trainers/model_weights.hpp"
+#include "trainers/training/model_weights.hpp"
 
 namespace hwnas::test {
 

@@ -6,8 +6,8 @@
 #include <random>
 #include <string>
 
-#include "trainers/small_gemm.hpp"
-#include "trainers/tensor.hpp"
+#include "trainers/kernels/small_gemm.hpp"
+#include "trainers/kernels/tensor.hpp"
 
 namespace hwnas::test {
 

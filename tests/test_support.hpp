@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "space/layer.hpp"
-#include "trainers/dataset_config.hpp"
+#include "trainers/data/dataset_config.hpp"
 
 namespace hwnas::test {
 

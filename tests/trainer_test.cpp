@@ -1,7 +1,7 @@
 // This file implements the tests of the training engine: a tiny CNN learns a synthetic
 // three-class problem, results are bit-identical for a seed and for 1 or 2 threads,
 // a diverging run is reported (not thrown), and the optimiser and schedule formulas.
-#include "trainers/trainer.hpp"
+#include "trainers/training/trainer.hpp"
 
 #include <doctest/doctest.h>
 
@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "trainers/lr_schedule.hpp"
-#include "trainers/model_weights.hpp"
-#include "trainers/network.hpp"
-#include "trainers/optimizer.hpp"
-#include "trainers/training_loop.hpp"
+#include "trainers/training/lr_schedule.hpp"
+#include "trainers/training/model_weights.hpp"
+#include "trainers/training/network.hpp"
+#include "trainers/training/optimizer.hpp"
+#include "trainers/training/training_loop.hpp"
 
 namespace hwnas::test {
 
