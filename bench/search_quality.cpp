@@ -30,6 +30,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "search/history.hpp"
 #include "search/pareto.hpp"
 #include "search/run_config.hpp"
 #include "search/run_search.hpp"
@@ -84,12 +85,8 @@ Scale scale_of(const hwnas::RunConfig& config) {
 // One objective point per trained-and-quantised rung-0 candidate, keyed by candidate index
 // (history.jsonl is in completion order; the index is the order of proposal).
 std::map<int, hwnas::ObjectivePoint> read_points(const std::string& history, const Scale& s) {
-  std::ifstream in(history);
-  if (!in) throw hwnas::UserError(history + ": cannot read");
   std::map<int, hwnas::ObjectivePoint> points;
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    const nlohmann::json r = nlohmann::json::parse(line);
+  for (const nlohmann::json& r : hwnas::read_history(history)) {
     if (r.value("rung", 0) != 0 || r.at("status") != "ok" || !r.contains("val_accuracy_int8")) continue;
     const nlohmann::json& cost = r.at("costs").at(s.mcu);
     points[r.at("index").get<int>()] = {1.0 - r.at("val_accuracy_int8").get<double>(),

@@ -25,8 +25,8 @@ nlohmann::json candidate_brief(const Candidate& c) {
   return j;
 }
 
-nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size_t target,
-                            const SearchConfig& search) {
+std::vector<const Candidate*> front_members(const std::vector<const Candidate*>& evaluated, size_t target,
+                                           const SearchConfig& search) {
   std::vector<const Candidate*> eligible;
   for (const Candidate* c : evaluated)
     if (reaches_accuracy_floor(*c, search.min_accuracy) && c->costs[target].fits)
@@ -43,8 +43,13 @@ nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size
     const double sa = selection_accuracy(*a), sb = selection_accuracy(*b);
     return sa != sb ? sa > sb : a->index < b->index;
   });
+  return front;
+}
+
+nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size_t target,
+                            const SearchConfig& search) {
   nlohmann::json out = nlohmann::json::array();
-  for (const Candidate* c : front) {
+  for (const Candidate* c : front_members(evaluated, target, search)) {
     const CostEstimate& e = c->costs[target].costs;
     nlohmann::json entry = candidate_brief(*c);
     entry["ram_bytes"] = e.ram.total();

@@ -16,9 +16,13 @@
 namespace hwnas {
 
 /// The front of target `target` (an index into config.targets) among `evaluated` over
-/// int8 validation accuracy and the cost `objectives` on that target: one entry per
-/// candidate (id, index, accuracies, every cost), by descending int8 validation accuracy
-/// (then index). Only candidates that fit the target and reach search.min_accuracy take part.
+/// int8 validation accuracy and the cost objectives (search.objectives) on that target,
+/// by descending int8 validation accuracy (then index). Only candidates that fit the
+/// target and reach search.min_accuracy take part.
+std::vector<const Candidate*> front_members(const std::vector<const Candidate*>& evaluated, size_t target,
+                                           const SearchConfig& search);
+/// front_members as pareto.json writes it: one entry per candidate (id, index, accuracies,
+/// every cost).
 nlohmann::json target_front(const std::vector<const Candidate*>& evaluated, size_t target,
                             const SearchConfig& search);
 

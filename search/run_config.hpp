@@ -97,8 +97,8 @@ struct SearchConfig {
   int mutation_changes = 1;       ///< genes a mutation changes
   std::vector<CostObjective> objectives = {CostObjective::kLatency, CostObjective::kRam, CostObjective::kFlash};
   /// Multi-fidelity: the strategy sees results at `fidelity` (rung 0). After the search,
-  /// successive halving promotes the best 1/promotion_eta of each rung (by non-dominated
-  /// rank, then crowding) to the next of `promotions`; then, with retrain_final, the
+  /// successive halving promotes the best 1/promotion_eta of each rung (in the order of
+  /// search/retraining_order.hpp) to the next of `promotions`; then, with retrain_final, the
   /// Pareto sets are trained again with the full recipe (the training section).
   FidelitySpec fidelity;
   std::vector<FidelitySpec> promotions;
@@ -109,7 +109,7 @@ struct SearchConfig {
   /// fast but useless networks (a 20%-accurate one is the fastest of all) out of the fronts.
   double min_accuracy = 0;
   /// At most this many models retrained by the final rung (0: every Pareto-set member),
-  /// chosen like promotions: by non-dominated rank, then crowding, so the extremes stay.
+  /// chosen like promotions (search/rung_selection.hpp).
   int max_final = 0;
   /// Trainings of each model in the final stage, from different seeds. Selection and the
   /// reported accuracies use their mean; the weights kept are those of the training with

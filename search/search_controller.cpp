@@ -2,16 +2,14 @@
 #include "search/search_controller.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
-#include <set>
 
 #include <spdlog/spdlog.h>
 
-#include "search/target_budgets.hpp"
 #include "search/initial_proposals.hpp"
 #include "search/pareto_report.hpp"
-#include "search/retraining_order.hpp"
+#include "search/rung_selection.hpp"
+#include "search/target_budgets.hpp"
 #include "util/seed_streams.hpp"
 #include "util/stop_signal.hpp"
 
@@ -20,12 +18,6 @@ namespace hwnas {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string format_duration(double seconds) {
-  const int s = int(seconds + 0.5);
-  if (s >= 3600) return std::to_string(s / 3600) + "h" + std::to_string(s % 3600 / 60) + "m";
-  return s >= 60 ? std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s" : std::to_string(s) + "s";
-}
 
 bool by_rung_then_index(const Candidate& a, const Candidate& b) {
   return a.rung != b.rung ? a.rung < b.rung : a.index < b.index;
@@ -56,7 +48,8 @@ SearchController::SearchController(const RunConfig& config, const SearchSpace& s
                  m_fitting_costs[n.identity] = std::move(costs);  // the proposal carries them (make_candidate)
                  return true;
                },
-               config.search.max_rejections, derive_seed(config.search.seed, seed_stream::kProposals, 0)) {
+               config.search.max_rejections, derive_seed(config.search.seed, seed_stream::kProposals, 0)),
+      m_progress(config.search.parallel) {
   std::vector<Proposal> initial = initial_proposals(config, space);
   for (size_t i = 0; i < initial.size(); ++i)
     spdlog::info("initial network {}: {} ({} parameters, {} MACs)", initial[i].network.identity,
@@ -118,9 +111,7 @@ Observation SearchController::observation_of(const Candidate& c) const {
   o.genome = c.genome;
   o.accuracy = selection_accuracy(c);
   o.ok = o.accuracy >= 0;
-  o.objectives.push_back(1.0 - std::max(o.accuracy, 0.0));
-  for (const TargetCost& t : c.costs)
-    for (CostObjective k : m_config.search.objectives) o.objectives.push_back(objective_value(t.costs, k));
+  o.objectives = selection_objectives(c, m_config.search.objectives);
   return o;
 }
 
@@ -144,7 +135,7 @@ void SearchController::restore(const Checkpoint& checkpoint, const HistoryRecord
   m_strategy->restore(checkpoint.strategy);
   m_source.restore(checkpoint.source);
   m_proposed = checkpoint.proposed;
-  m_observed = checkpoint.observed;
+  m_results.restore(checkpoint.observed);
   m_phase = checkpoint.phase;
   const auto rebuilt = [&](int index, int rung, const nlohmann::json& record) {
     Candidate c = rebuild_candidate(index, record.at("genome").get<Genome>(), rung);
@@ -156,11 +147,11 @@ void SearchController::restore(const Checkpoint& checkpoint, const HistoryRecord
   // genome and its history line rebuild the candidate).
   for (const auto& [key, record] : history) {
     const auto [index, rung] = key;
-    if ((rung == 0 && index < m_observed) || (rung > 0 && rung <= m_phase)) m_evaluated.push_back(rebuilt(index, rung, record));
+    if ((rung == 0 && index < m_results.observed()) || (rung > 0 && rung <= m_phase)) m_evaluated.push_back(rebuilt(index, rung, record));
   }
-  if (int(entries_at(0).size()) != m_observed)
+  if (int(entries_at(0).size()) != m_results.observed())
     throw UserError(m_dir.file("history.jsonl") + ": has " + std::to_string(entries_at(0).size()) +
-                    " of the " + std::to_string(m_observed) + " search results the checkpoint counts");
+                    " of the " + std::to_string(m_results.observed()) + " search results the checkpoint counts");
   for (const Candidate& c : m_evaluated)
     if (c.rung == 0 && selection_accuracy(c) > m_best) {
       m_best = selection_accuracy(c);
@@ -189,11 +180,11 @@ void SearchController::restore(const Checkpoint& checkpoint, const HistoryRecord
     if (p.rung == 0) {
       restore_results(it->second, c);
       m_pending.emplace(p.index, c);
-      m_finished.emplace(p.index, std::move(c));
+      m_results.add(std::move(c));
     }
   }
   spdlog::info("resuming at {}: {} search results, {} pending ({} of them already finished), {} proposed of {}",
-               m_phase == 0 ? std::string("the search") : "rung " + std::to_string(m_phase), m_observed,
+               m_phase == 0 ? std::string("the search") : "rung " + std::to_string(m_phase), m_results.observed(),
                checkpoint.pending.size(), already, m_proposed, m_config.search.evaluations);
 }
 
@@ -218,12 +209,10 @@ void SearchController::propose_next() {
 }
 
 void SearchController::observe_in_order() {
-  for (auto it = m_finished.find(m_observed); it != m_finished.end(); it = m_finished.find(m_observed)) {
-    Candidate c = std::move(it->second);
-    m_finished.erase(it);
+  for (std::optional<Candidate> next = m_results.next(); next; next = m_results.next()) {
+    Candidate c = std::move(*next);
     m_pending.erase(c.index);
     m_strategy->observe(observation_of(c));
-    ++m_observed;
     const double accuracy = selection_accuracy(c);
     if (accuracy > m_best) {
       m_best = accuracy;
@@ -245,7 +234,7 @@ void SearchController::checkpoint_and_submit() {
   // data and space paths from any working directory.
   cp.config_path = m_config.path.empty() ? "" : std::filesystem::absolute(m_config.path).lexically_normal().string();
   cp.proposed = m_proposed;
-  cp.observed = m_observed;
+  cp.observed = m_results.observed();
   cp.phase = m_phase;
   for (const auto& [index, c] : m_pending) cp.pending.push_back({index, c.rung, c.genome});
   cp.strategy = m_strategy->state();
@@ -284,8 +273,8 @@ bool SearchController::wait_for_results(bool in_order) {
     if (!c) continue;
     const int index = c->index;
     if (in_order) {
-      m_finished.emplace(index, std::move(*c));
-      report(m_finished.at(index));
+      report(*c);
+      m_results.add(std::move(*c));
       observe_in_order();
     } else {
       report(*c);
@@ -300,7 +289,7 @@ bool SearchController::wait_for_results(bool in_order) {
 bool SearchController::run_search_phase() {
   // Fill the pipeline: `parallel` proposals ahead of the results (after a resume, only
   // what a larger evaluation budget newly allows).
-  while (m_proposed < m_observed + m_config.search.parallel && m_end_reason.empty() &&
+  while (m_proposed < m_results.observed() + m_config.search.parallel && m_end_reason.empty() &&
          m_proposed < m_config.search.evaluations) {
     const int before = m_proposed;
     propose_next();
@@ -310,59 +299,22 @@ bool SearchController::run_search_phase() {
   checkpoint_and_submit();
   if (!wait_for_results(true)) return false;
   if (m_end_reason.empty()) m_end_reason = "evaluation budget search.evaluations spent";
-  spdlog::info("search finished ({}): {} candidates evaluated", m_end_reason, m_observed);
+  spdlog::info("search finished ({}): {} candidates evaluated", m_end_reason, m_results.observed());
   return true;
 }
 
 // ---- the stages after the search ------------------------------------------------------------
 
-std::vector<const Candidate*> SearchController::best_for_retraining(const std::vector<const Candidate*>& pool,
-                                                                   size_t keep) const {
-  std::vector<ObjectivePoint> points;
-  for (const Candidate* c : pool) points.push_back(observation_of(*c).objectives);
-  std::vector<const Candidate*> best;
-  // Best first: a run that meets its wall-time budget mid-stage has trained the best ones.
-  for (size_t i : retraining_order(points, keep)) best.push_back(pool[i]);
-  return best;
-}
-
 void SearchController::start_stage(int rung) {
   m_phase = rung;
-  m_stage_start = Clock::now();
-  m_finished_in_stage = 0;
-  const SearchConfig& s = m_config.search;
+  m_progress.start_stage();
   const std::vector<Candidate> previous = entries_at(rung - 1);
-  std::vector<const Candidate*> pool;
-  for (const Candidate& c : previous)
-    if (reaches_accuracy_floor(c, s.min_accuracy)) pool.push_back(&c);
-  if (pool.empty() && !previous.empty())
+  const RungSelection selection = select_for_rung(previous, rung, m_config.search, m_config.targets.size());
+  if (selection.pool == 0 && !previous.empty())
     spdlog::warn("no candidate of rung {} reaches search.min_accuracy {}: nothing to promote or retrain; lower "
                  "the floor and run again",
-                 rung - 1, s.min_accuracy);
-  std::vector<const Candidate*> chosen;
-  if (rung <= int(s.promotions.size())) {
-    // Successive halving: the best 1/eta (retraining_order.hpp says in what order).
-    chosen = best_for_retraining(pool, size_t(std::ceil(double(pool.size()) / s.promotion_eta)));
-  } else {
-    // Final retraining: the union of every target's Pareto set (at most max_final of it).
-    std::set<int> in_front;
-    for (size_t t = 0; t < m_config.targets.size(); ++t)
-      for (const auto& entry : target_front(pool, t, s)) in_front.insert(entry.at("index").get<int>());
-    for (const Candidate* c : pool)
-      if (in_front.count(c->index)) chosen.push_back(c);
-    if (s.max_final > 0 && chosen.size() > size_t(s.max_final))
-      chosen = best_for_retraining(chosen, size_t(s.max_final));
-    // A front smaller than max_final (one network when accuracy is the only objective)
-    // leaves retrainings unspent; fill them from the next fronts. The rung ranks at low
-    // fidelity: networks a few tenths behind its best often end ahead after the full recipe.
-    if (s.max_final > 0 && chosen.size() < size_t(s.max_final)) {
-      std::vector<const Candidate*> rest;
-      for (const Candidate* c : pool)
-        if (!in_front.count(c->index)) rest.push_back(c);
-      for (const Candidate* c : best_for_retraining(rest, size_t(s.max_final) - chosen.size())) chosen.push_back(c);
-    }
-  }
-  for (const Candidate* c : chosen) {
+                 rung - 1, m_config.search.min_accuracy);
+  for (const Candidate* c : selection.chosen) {
     m_pending.emplace(c->index, at_rung(*c, rung));
     m_to_submit.push_back(c->index);
   }
@@ -370,7 +322,7 @@ void SearchController::start_stage(int rung) {
   spdlog::info("{}: {} of {} candidates, {} epochs on {} training samples at learning rate {}",
                rung > int(m_config.search.promotions.size()) ? "final retraining with the full recipe"
                                                              : "promotion to rung " + std::to_string(rung),
-               chosen.size(), pool.size(), f.epochs, f.train_samples > 0 ? f.train_samples : m_train_samples,
+               selection.chosen.size(), selection.pool, f.epochs, f.train_samples > 0 ? f.train_samples : m_train_samples,
                f.learning_rate);
 }
 
@@ -380,42 +332,24 @@ bool SearchController::run_stage() {
 }
 
 void SearchController::report(const Candidate& c) {
-  ++m_finished_in_stage;
-  // `parallel` evaluations run side by side from the stage's start, so k results took about
-  // ceil(k / parallel) evaluation times; the rest need remaining / parallel more.
-  const double elapsed = std::chrono::duration<double>(Clock::now() - m_stage_start).count();
-  const int slots = std::max(1, m_config.search.parallel);
-  const double per_evaluation = elapsed / double((m_finished_in_stage + slots - 1) / slots);
   const bool search = c.rung == 0;
-  const int done = search ? m_observed + int(m_finished.size()) : int(entries_at(c.rung).size()) + 1;
+  const int done = search ? m_results.observed() + int(m_results.waiting().size()) + 1
+                          : int(entries_at(c.rung).size()) + 1;
   const int total = search ? m_config.search.evaluations : done + int(m_pending.size()) - 1;
-  const std::string label = search ? "" : c.stage + " ";
   // Best among everything finished so far at this candidate's rung (the strategy sees
   // search results in index order, so m_best may lag).
-  double best_value = selection_accuracy(c);
-  if (search) best_value = m_best_finished = std::max({m_best_finished, m_best, best_value});
+  double best = selection_accuracy(c);
+  if (search) best = m_best_finished = std::max({m_best_finished, m_best, best});
   for (const Candidate& e : m_evaluated)
-    if (!search && e.rung == c.rung) best_value = std::max(best_value, selection_accuracy(e));
-  const std::string best = best_value >= 0 ? fmt::format("{:.4f}", best_value) : std::string("-");
+    if (!search && e.rung == c.rung) best = std::max(best, selection_accuracy(e));
   const double feasible = double(m_source.accepted() + m_source.duplicates()) /
                           std::max<double>(1.0, double(m_source.accepted() + m_source.duplicates() + m_source.rejected()));
-  const TrainResult& r = c.scores.train;
-  const Int8Scores& q = c.scores.int8;
-  if (c.scores.ok())
-    spdlog::info("[{}{}/{}] {} val {:.4f} int8 {} | {}: RAM {} B flash {} B {:.2f} ms | feasible {:.0f}% | best int8 {} "
-                 "| ETA {}",
-                 label, done, total, c.identity, r.validation_accuracy,
-                 q.ok ? fmt::format("{:.4f}{}", q.val_int8, q.qat_kept ? " (QAT)" : "")
-                           : std::string("failed"),
-                 c.costs[0].mcu, c.costs[0].costs.ram.total(), c.costs[0].costs.flash.total(),
-                 c.costs[0].costs.latency_ms, 100.0 * feasible, best,
-                 format_duration(per_evaluation * std::max(0, total - done) / slots));
-  else
-    spdlog::warn("[{}{}/{}] {} failed: {}", label, done, total, c.identity, r.failure);
+  m_progress.log(c, done, total, best, feasible);
 }
 
 SearchOutcome SearchController::run() {
-  m_start = m_stage_start = Clock::now();
+  m_start = Clock::now();
+  m_progress.start_stage();
   SearchOutcome out;
   bool completed = m_phase > 0 || run_search_phase();
   for (int rung = std::max(1, m_phase); completed && rung <= final_rung(); ++rung) {
@@ -427,7 +361,7 @@ SearchOutcome SearchController::run() {
     checkpoint_and_submit();
   }
   out.evaluated = m_evaluated;
-  for (auto& [index, c] : m_finished) out.evaluated.push_back(c);  // finished, waiting for a cancelled earlier one
+  for (const auto& [index, c] : m_results.waiting()) out.evaluated.push_back(c);  // waiting for a cancelled earlier one
   std::sort(out.evaluated.begin(), out.evaluated.end(), by_rung_then_index);
   out.top_rung = top_rung();
   out.rejected = m_source.rejected();

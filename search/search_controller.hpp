@@ -25,6 +25,8 @@
 #include "search/checkpoint.hpp"
 #include "search/evaluator.hpp"
 #include "search/history.hpp"
+#include "search/ordered_results.hpp"
+#include "search/progress_line.hpp"
 #include "search/proposal_source.hpp"
 #include "search/run_config.hpp"
 #include "search/run_directory.hpp"
@@ -70,8 +72,6 @@ class SearchController {
   void checkpoint_and_submit();
   bool run_search_phase();
   void start_stage(int rung);
-  /// The first `keep` of `pool` in retraining_order (rank, lowest error, hypervolume contribution).
-  std::vector<const Candidate*> best_for_retraining(const std::vector<const Candidate*>& pool, size_t keep) const;
   bool run_stage();
   bool wait_for_results(bool in_order);
   void report(const Candidate& c);
@@ -90,16 +90,13 @@ class SearchController {
   ProposalSource m_source;
   int m_phase = 0;  ///< 0: search; r: stage of rung r; final_rung() + 1: done
   int m_proposed = 0;
-  int m_observed = 0;
+  OrderedResults m_results;              ///< search phase: finished results, shown to the strategy in order
   std::map<int, Candidate> m_pending;    ///< of the current phase, by index: not yet recorded as evaluated
   std::vector<int> m_to_submit;          ///< pending candidates not yet handed to the evaluator
-  std::map<int, Candidate> m_finished;   ///< search phase: finished, waiting for earlier ones
   std::vector<Candidate> m_evaluated;    ///< every recorded evaluation
   std::string m_end_reason;
   std::chrono::steady_clock::time_point m_start;  ///< of this invocation (search.max_wall_minutes)
-  // The ETA extrapolates the current stage alone: a final retraining costs many search evaluations.
-  std::chrono::steady_clock::time_point m_stage_start;
-  int m_finished_in_stage = 0;  ///< evaluations finished in this stage since m_stage_start
+  ProgressLine m_progress;
   double m_best = -1.0;           ///< among observed candidates
   double m_best_finished = -1.0;  ///< among finished ones (progress line)
   std::string m_best_id;
