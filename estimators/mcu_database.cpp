@@ -2,6 +2,7 @@
 #include "estimators/mcu_database.hpp"
 
 #include "util/json_reader.hpp"
+#include "util/name_lookup.hpp"
 
 namespace hwnas {
 
@@ -14,11 +15,7 @@ const std::vector<std::string>& known_cores() {
   return cores;
 }
 
-std::string known_cores_list() {
-  std::string out;
-  for (const auto& c : known_cores()) out += (out.empty() ? "" : ", ") + c;
-  return out;
-}
+std::string known_cores_list() { return comma_list(known_cores()); }
 
 std::string latency_family(const McuSpec& mcu) {
   return mcu.core == "cortex-m33" && !mcu.dsp ? "cortex-m3" : mcu.core;
@@ -81,16 +78,8 @@ void McuDatabase::add_boards(const nlohmann::json& list, const std::string& file
   }
 }
 
-const McuSpec* McuDatabase::find(const std::string& name) const {
-  for (const auto& m : m_mcus)
-    if (m.name == name) return &m;
-  return nullptr;
-}
+const McuSpec* McuDatabase::find(const std::string& name) const { return find_by_name(m_mcus, name); }
 
-std::string McuDatabase::names() const {
-  std::string out;
-  for (const auto& m : m_mcus) out += (out.empty() ? "" : ", ") + m.name;
-  return out;
-}
+std::string McuDatabase::names() const { return comma_list(m_mcus, &McuSpec::name); }
 
 }  // namespace hwnas

@@ -7,6 +7,7 @@
 
 #include "estimators/mcu_database.hpp"
 #include "util/json_reader.hpp"
+#include "util/name_lookup.hpp"
 
 namespace hwnas {
 
@@ -221,16 +222,10 @@ const RuntimeProfiles& RuntimeProfiles::builtin() {
 }
 
 const RuntimeProfile* RuntimeProfiles::find(const std::string& name) const {
-  for (const auto& p : m_profiles)
-    if (p.name == name) return &p;
-  return nullptr;
+  return find_by_name(m_profiles, name);
 }
 
-std::string RuntimeProfiles::names() const {
-  std::string out;
-  for (const auto& p : m_profiles) out += (out.empty() ? "" : ", ") + p.name;
-  return out;
-}
+std::string RuntimeProfiles::names() const { return comma_list(m_profiles, &RuntimeProfile::name); }
 
 RuntimeProfile resolve_runtime_profile(const std::string& name_or_path, const std::string& base_dir,
                                        const std::string& file, const std::string& pointer) {

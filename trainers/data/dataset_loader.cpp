@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <limits>
 #include <random>
 #include <utility>
 #include <vector>
@@ -40,13 +39,7 @@ TensorShape image_shape(const IdxArray& images, const std::string& path) {
                     "image file must have 2 to 4 dimensions (N x D, N x H x W or "
                     "N x H x W x C), found 1");
   }
-  for (size_t i = 1; i < d.size(); ++i) {
-    if (d[i] > size_t(std::numeric_limits<int>::max())) {
-      throw DataError(path, "image dimension " + std::to_string(i) + " is too large");
-    }
-  }
-  if (d.size() == 2) return TensorShape{1, 1, int(d[1])};
-  return TensorShape{int(d[1]), int(d[2]), d.size() == 4 ? int(d[3]) : 1};
+  return sample_shape_of(d, path, "image");
 }
 
 std::vector<int32_t> label_vector(const IdxArray& labels, const std::string& path) {
@@ -60,17 +53,10 @@ std::vector<int32_t> label_vector(const IdxArray& labels, const std::string& pat
 Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path,
                       const std::string& name) {
   const IdxArray images = read_idx(images_path);
-  const IdxArray labels = read_idx(labels_path);
-  Dataset data;
+  std::vector<int32_t> y = label_vector(read_idx(labels_path), labels_path);
+  const TensorShape sample_shape = image_shape(images, images_path);
+  Dataset data = to_dataset(images, images_path, sample_shape, std::move(y), labels_path, "images");
   data.name = name;
-  data.y = label_vector(labels, labels_path);
-  data.sample_shape = image_shape(images, images_path);
-  if (images.item_count() != labels.item_count()) {
-    throw DataError(labels_path, "has " + std::to_string(labels.item_count()) + " labels but " +
-                                     images_path + " has " + std::to_string(images.item_count()) +
-                                     " images");
-  }
-  data.x = to_feature_matrix(images, images_path);
   return data;
 }
 

@@ -297,13 +297,7 @@ TensorShape npy_sample_shape(const std::vector<size_t>& shape, const std::string
     throw DataError(path, "features have shape " + shape_text(shape) +
                               ", expected (N, F), (N, H, W) or (N, H, W, C)");
   }
-  for (size_t i = 1; i < shape.size(); ++i) {
-    if (shape[i] > size_t(std::numeric_limits<int>::max())) {
-      throw DataError(path, "features dimension " + std::to_string(i) + " is too large");
-    }
-  }
-  if (shape.size() == 2) return TensorShape{1, 1, int(shape[1])};
-  return TensorShape{int(shape[1]), int(shape[2]), shape.size() == 4 ? int(shape[3]) : 1};
+  return sample_shape_of(shape, path, "features");
 }
 
 std::vector<int32_t> read_npy_labels(const std::string& path) {
@@ -316,16 +310,9 @@ std::vector<int32_t> read_npy_labels(const std::string& path) {
 
 Dataset read_npy_dataset(const std::string& features_path, const std::string& labels_path) {
   const NpyArray features = read_npy(features_path);
-  Dataset data;
-  data.sample_shape = npy_sample_shape(features.shape, features_path);
-  data.y = read_npy_labels(labels_path);
-  if (data.y.size() != features.item_count()) {
-    throw DataError(labels_path, "has " + std::to_string(data.y.size()) + " labels but " +
-                                     features_path + " has " +
-                                     std::to_string(features.item_count()) + " samples");
-  }
-  data.x = to_feature_matrix(features, features_path);
-  return data;
+  const TensorShape sample_shape = npy_sample_shape(features.shape, features_path);
+  return to_dataset(features, features_path, sample_shape, read_npy_labels(labels_path),
+                    labels_path, "samples");
 }
 
 }  // namespace hwnas

@@ -1,10 +1,13 @@
-// This file implements NumericArray and the element-type helpers (see numeric_array.hpp).
+// This file implements NumericArray, the element-type helpers and the conversions to a
+// Dataset (see numeric_array.hpp).
 #include "trainers/data/numeric_array.hpp"
 
 #include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
+#include <utility>
 
 #include "util/errors.hpp"
 
@@ -104,6 +107,33 @@ std::vector<int32_t> to_labels(const NumericArray& a, const std::string& path, i
     y[i] = int32_t(v);
   }
   return y;
+}
+
+TensorShape sample_shape_of(const std::vector<size_t>& shape, const std::string& path,
+                            const std::string& what) {
+  assert(shape.size() >= 2 && shape.size() <= 4);
+  for (size_t i = 1; i < shape.size(); ++i) {
+    if (shape[i] > size_t(std::numeric_limits<int>::max())) {
+      throw DataError(path, what + " dimension " + std::to_string(i) + " is too large");
+    }
+  }
+  if (shape.size() == 2) return TensorShape{1, 1, int(shape[1])};
+  return TensorShape{int(shape[1]), int(shape[2]), shape.size() == 4 ? int(shape[3]) : 1};
+}
+
+Dataset to_dataset(const NumericArray& features, const std::string& features_path,
+                   const TensorShape& sample_shape, std::vector<int32_t> labels,
+                   const std::string& labels_path, const std::string& samples) {
+  if (labels.size() != features.item_count()) {
+    throw DataError(labels_path, "has " + std::to_string(labels.size()) + " labels but " +
+                                     features_path + " has " +
+                                     std::to_string(features.item_count()) + " " + samples);
+  }
+  Dataset data;
+  data.sample_shape = sample_shape;
+  data.y = std::move(labels);
+  data.x = to_feature_matrix(features, features_path);
+  return data;
 }
 
 }  // namespace hwnas

@@ -1,6 +1,7 @@
 // This file implements NumericArray: the contents of one dataset file (IDX or .npy) as its
 // readers return them: an element type, a shape and the raw elements in host byte order.
-// Both readers share it, and the conversions to a Dataset's features and labels.
+// Both readers share it, and the conversions to a Dataset: its sample shape, features and
+// labels, and the pairing of a features file with a labels file.
 #pragma once
 
 #include <cstddef>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "space/tensor_shape.hpp"
 #include "trainers/data/dataset.hpp"
 
 namespace hwnas {
@@ -43,5 +45,21 @@ RowMatrix to_feature_matrix(const NumericArray& a, const std::string& path);
 /// Every element as a class label. @throws DataError naming `path` for a floating-point
 /// type or a label outside [0, max_label].
 std::vector<int32_t> to_labels(const NumericArray& a, const std::string& path, int max_label);
+
+/// The per-sample shape of an array of shape (N, F), (N, H, W) or (N, H, W, C): [1, 1, F],
+/// [H, W, 1] or [H, W, C]. Requires 2 to 4 dimensions (each format words its own error for
+/// fewer). @throws DataError naming `path` for a dimension above INT_MAX ("<what>
+/// dimension 2 is too large", `what` naming the array: "image", "features").
+TensorShape sample_shape_of(const std::vector<size_t>& shape, const std::string& path,
+                            const std::string& what);
+
+/// A features array of `sample_shape` samples and its labels as a Dataset (name and
+/// num_classes left empty), features as to_feature_matrix makes them.
+/// @throws DataError naming `labels_path` when the label count differs from the sample
+///         count ("has 2 labels but <features_path> has 3 <samples>", `samples` naming the
+///         items: "images", "samples"), else as to_feature_matrix.
+Dataset to_dataset(const NumericArray& features, const std::string& features_path,
+                   const TensorShape& sample_shape, std::vector<int32_t> labels,
+                   const std::string& labels_path, const std::string& samples);
 
 }  // namespace hwnas

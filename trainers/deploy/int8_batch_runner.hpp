@@ -1,6 +1,7 @@
 // This file implements Int8BatchRunner, the fast form of the integer-only reference
 // inference (int8_reference.hpp) that scoring uses: the same bits, computed for a batch of
-// samples at a time with per-op data prepared once, as TF Lite Micro's Prepare does.
+// samples at a time by BatchRunner (batch_runner.hpp) with per-op data prepared once, as
+// TF Lite Micro's Prepare does. run() quantises each sample like Int8Reference::run.
 //
 // Convolutions and dense layers are matrix products: im2col rows of (x - input zero
 // point), padding taps 0 (as the reference skips them), times the int8 weights, both held
@@ -14,35 +15,14 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
-#include <vector>
 
+#include "trainers/deploy/batch_runner.hpp"
 #include "trainers/deploy/quantized_model.hpp"
 
 namespace hwnas {
 
-class Int8BatchRunner {
- public:
-  /// Prepares every op of `model` for batches of up to `max_batch` samples.
-  /// NOTE: keeps a reference to `model`; one instance per thread.
-  Int8BatchRunner(const QuantizedModel& model, int max_batch);
-  ~Int8BatchRunner();
-  Int8BatchRunner(Int8BatchRunner&&) noexcept;
-
-  /// Quantises `n` <= max_batch samples (input_shape floats each, NHWC, sample b at
-  /// inputs + b * stride) like Int8Reference::run and runs every op on them.
-  void run(const float* inputs, int64_t stride, int n);
-  /// Tensor `tensor` of sample `b` of the last run (tensor_shapes[tensor] elements).
-  const int8_t* tensor(size_t tensor, int b) const;
-  /// Index of the largest value of sample b's score tensor (first on ties).
-  int predicted_class(int b) const;
-
- private:
-  struct Prepared;
-  const QuantizedModel& m_model;
-  int m_max_batch;
-  std::unique_ptr<Prepared> m_prepared;
-  std::vector<std::vector<int8_t>> m_tensors;  ///< per tensor, max_batch samples each
-};
+/// A QuantizedModel in int8; BatchOps<QuantizedModel> is in int8_batch_runner.cpp.
+using Int8BatchRunner = BatchRunner<QuantizedModel, int8_t>;
+extern template class BatchRunner<QuantizedModel, int8_t>;
 
 }  // namespace hwnas
