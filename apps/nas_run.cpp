@@ -3,6 +3,7 @@
 // top-level catch, which maps user errors to one line on stderr and exit code 2.
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <algorithm>
@@ -22,6 +23,9 @@
 #include "search/initial_proposals.hpp"
 #include "search/run_config.hpp"
 #include "search/run_search.hpp"
+#ifdef HWNAS_HAVE_MPI
+#include "search/mpi/mpi_session.hpp"
+#endif
 #include "search/space_report.hpp"
 #include "util/errors.hpp"
 #include "util/logging.hpp"
@@ -85,6 +89,7 @@ void apply_search_overrides(hwnas::RunConfig& config, const Options& o) {
 }
 
 int report_search(const hwnas::RunSummary& s) {
+  if (s.worker) return 0;  // rank 0 of an MPI search reports
   spdlog::info("{}: {} candidates evaluated ({} failed), {} rejected before training; results in {}",
                s.stopped_early ? "stopped" : "done", s.evaluated, s.failed, s.rejected, s.run_dir);
   if (s.stopped_early)
@@ -95,22 +100,44 @@ int report_search(const hwnas::RunSummary& s) {
   return 0;
 }
 
+// Runs `search` with this process's MPI session when an MPI launcher (mpirun, srun)
+// started it, else as one process. An error on one rank of several ends them all: the
+// others would wait for it forever.
+int with_mpi(const std::function<hwnas::RunSummary(const hwnas::MpiSession*)>& search) {
+#ifdef HWNAS_HAVE_MPI
+  if (hwnas::MpiSession::launched_by_mpi()) {
+    hwnas::MpiSession mpi;
+    try {
+      return report_search(search(&mpi));
+    } catch (const std::exception& e) {
+      if (mpi.size() == 1) throw;
+      const bool user = dynamic_cast<const hwnas::UserError*>(&e) != nullptr;
+      std::cerr << "nas-run: rank " << mpi.rank() << ": " << (user ? "error: " : "internal error: ") << e.what()
+                << " (ending every rank)\n";
+      mpi.abort(user ? kUserErrorExit : 1);
+    }
+  }
+#endif
+  return report_search(search(nullptr));
+}
+
 int run_search_command(const Options& o) {
   hwnas::RunConfig config = hwnas::load_run_config(o.config);
   apply_search_overrides(config, o);
   hwnas::install_stop_signal_handlers();
   if (o.resume) {
     if (!o.out.empty()) config.output.dir = o.out;
-    return report_search(hwnas::resume_search(config, o.out.empty() ? hwnas::find_resumable_run(config) : o.out,
-                                              o.threads));
+    return with_mpi([&](const hwnas::MpiSession* mpi) {
+      return hwnas::resume_search(config, o.out.empty() ? hwnas::find_resumable_run(config) : o.out, o.threads, mpi);
+    });
   }
-  return report_search(hwnas::run_search(config, o.threads));
+  return with_mpi([&](const hwnas::MpiSession* mpi) { return hwnas::run_search(config, o.threads, mpi); });
 }
 
 int run_resume_command(const Options& o) {
   const hwnas::RunConfig config = hwnas::load_run_dir_config(o.run_dir);
   hwnas::install_stop_signal_handlers();
-  return report_search(hwnas::resume_search(config, o.run_dir, o.threads));
+  return with_mpi([&](const hwnas::MpiSession* mpi) { return hwnas::resume_search(config, o.run_dir, o.threads, mpi); });
 }
 
 int run_validate_command(const Options& o) {
@@ -149,7 +176,7 @@ int run_space_command(const Options& o) {
 void build_cli(CLI::App& app, Options& o) {
   app.set_version_flag("--version", std::string("nas-run (hwnas) ") + HWNAS_VERSION);
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
-  app.add_option("--threads", o.threads, "worker threads (0: all cores)")->check(CLI::Range(0, 4096))->capture_default_str();
+  app.add_option("--threads", o.threads, "training threads of this process (0: SLURM_CPUS_PER_TASK, else the cores of the node shared among its MPI ranks)")->check(CLI::Range(0, 4096))->capture_default_str();
   app.require_subcommand(1);
 
   auto* search = app.add_subcommand("search", "run an architecture search (also: nas-run CONFIG)");

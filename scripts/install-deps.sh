@@ -18,7 +18,7 @@
 set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config zlib1g-dev libeigen3-dev libtbb-dev nlohmann-json3-dev
-            libspdlog-dev doctest-dev libcli11-dev libprotobuf-dev libonnx-dev)
+            libspdlog-dev doctest-dev libcli11-dev libprotobuf-dev libonnx-dev libopenmpi-dev openmpi-bin)
 dataset_pkgs=(dataset-fashion-mnist)
 test_pkgs=(python3-onnx gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 # Node.js and npm from Debian, unless a node and npm are already on the PATH.

@@ -16,12 +16,13 @@
 
 #include <spdlog/spdlog.h>
 #include <tbb/global_control.h>
-#include <tbb/info.h>
+#include <fmt/format.h>
 #include <tbb/task_arena.h>
 
 #include "search/candidate_evaluation.hpp"
 #include "search/checkpoint.hpp"
 #include "search/evaluator.hpp"
+#include "search/thread_budget.hpp"
 #include "search/history.hpp"
 #include "search/run_directory.hpp"
 #include "search/run_export.hpp"
@@ -36,6 +37,11 @@
 #include "util/json_reader.hpp"
 #include "util/logging.hpp"
 #include "util/seed_streams.hpp"
+
+#ifdef HWNAS_HAVE_MPI
+#include "search/mpi/mpi_evaluator.hpp"
+#include "search/mpi/mpi_worker.hpp"
+#endif
 
 namespace hwnas {
 
@@ -102,12 +108,49 @@ void export_pareto_set(const RunDirectory& dir) {
   }
 }
 
+// The MPI view of this process; one rank and no peers without MPI.
+int mpi_ranks(const MpiSession* mpi) {
+#ifdef HWNAS_HAVE_MPI
+  if (mpi) return mpi->size();
+#endif
+  (void)mpi;
+  return 1;
+}
+
+int mpi_rank(const MpiSession* mpi) {
+#ifdef HWNAS_HAVE_MPI
+  if (mpi) return mpi->rank();
+#endif
+  (void)mpi;
+  return 0;
+}
+
+int mpi_local_ranks(const MpiSession* mpi) {
+#ifdef HWNAS_HAVE_MPI
+  if (mpi) return mpi->local_ranks();
+#endif
+  (void)mpi;
+  return 1;
+}
+
+// A worker rank of an MPI search: it evaluates what rank 0 sends and has no run directory.
+RunSummary run_worker(const RunConfig& config, int threads, const MpiSession& mpi) {
+#ifdef HWNAS_HAVE_MPI
+  run_mpi_worker(mpi, config, threads > 0 ? threads : default_threads(mpi.local_ranks()));
+#else
+  (void)config, (void)threads, (void)mpi;
+#endif
+  RunSummary worker;
+  worker.worker = true;
+  return worker;
+}
+
 struct ResumePoint {
   Checkpoint checkpoint;
   HistoryRecords history;
 };
 
-RunSummary execute_search(const RunConfig& config, int threads, RunDirectory dir,
+RunSummary execute_search(const RunConfig& config, int threads, const MpiSession* mpi, RunDirectory dir,
                           const std::optional<ResumePoint>& resume) {
   check_searchable(config);
   const auto start = Clock::now();
@@ -116,13 +159,15 @@ RunSummary execute_search(const RunConfig& config, int threads, RunDirectory dir
   dir.write_json("space.json", config.space->document);
   // `workers` threads train; this thread only hands out work and sleeps in between, so the
   // arena reserves no slot for it and the process may run one thread more than workers.
-  const int workers = threads > 0 ? threads : tbb::info::default_concurrency();
+  const int workers = threads > 0 ? threads : default_threads(mpi_local_ranks(mpi));
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, size_t(workers) + 1);
   tbb::task_arena arena(workers, 0);
-  spdlog::info("hwnas {} | config {} | run directory {} | seed {} | strategy {} | threads {} | {} in flight",
+  spdlog::info("hwnas {} | config {} | run directory {} | seed {} | strategy {} | threads {} | {} in flight{}",
                HWNAS_VERSION, config.path, dir.path(), config.search.seed,
-               strategy_name(config.search.strategy), arena.max_concurrency(),
-               config.search.parallel);
+               strategy_name(config.search.strategy), arena.max_concurrency(), config.search.parallel,
+               mpi_ranks(mpi) > 1 ? fmt::format(" | {} MPI ranks (rank 0 controls, {} evaluate)", mpi_ranks(mpi),
+                                                mpi_ranks(mpi) - 1)
+                                  : std::string());
 
   // Step 1: data. Splits depend only on the seed.
   const DatasetSplits data = load_search_data(config);
@@ -144,13 +189,27 @@ RunSummary execute_search(const RunConfig& config, int threads, RunDirectory dir
       derive_seed(config.search.seed, seed_stream::kSubset, 0));
   const EvaluationRecipe recipe{config.training, config.int8};
   HistoryWriter history(dir.file(kHistoryFile));
-  ThreadPoolEvaluator evaluator(arena, [&](Candidate& c, const std::atomic<bool>& cancel) {
-    const EvaluationResult r = evaluate_candidate(evaluation_request(c, config), recipe, training_data, &cancel);
-    c.scores.status = r.scores.status;
-    // A cancelled evaluation records nothing: its result would not be an uninterrupted run's.
-    if (r.scores.status != EvaluationStatus::kCancelled) record_evaluation(c, r, config, dir, history);
-  });
-  SearchController controller(config, space, dir, evaluator, int64_t(data.train.size()));
+  const auto record = [&](Candidate& c, const EvaluationResult& r) { record_evaluation(c, r, config, dir, history); };
+  std::unique_ptr<Evaluator> evaluator;
+#ifdef HWNAS_HAVE_MPI
+  if (mpi_ranks(mpi) > 1) {
+    share_data_with_workers(*mpi, config, data);
+    if (config.search.parallel < mpi->size() - 1)
+      spdlog::warn("search.parallel {} keeps only {} of the {} worker ranks busy during the search phase; set it to at "
+                   "least {} (it is part of the config: the results depend on it, not on the rank count)",
+                   config.search.parallel, config.search.parallel, mpi->size() - 1, mpi->size() - 1);
+    evaluator = std::make_unique<MpiEvaluator>(
+        *mpi, [&config](const Candidate& c) { return evaluation_request(c, config); }, record);
+  }
+#endif
+  if (!evaluator)
+    evaluator = std::make_unique<ThreadPoolEvaluator>(arena, [&](Candidate& c, const std::atomic<bool>& cancel) {
+      const EvaluationResult r = evaluate_candidate(evaluation_request(c, config), recipe, training_data, &cancel);
+      c.scores.status = r.scores.status;
+      // A cancelled evaluation records nothing: its result would not be an uninterrupted run's.
+      if (r.scores.status != EvaluationStatus::kCancelled) record(c, r);
+    });
+  SearchController controller(config, space, dir, *evaluator, int64_t(data.train.size()));
   if (resume) controller.restore(resume->checkpoint, resume->history);
   const SearchOutcome outcome = controller.run();
 
@@ -188,11 +247,13 @@ DatasetSplits load_search_data(const RunConfig& config, int validation_split) {
   return load_dataset(config.dataset, derive_seed(config.search.seed, seed_stream::kData, 0), validation_split);
 }
 
-RunSummary run_search(const RunConfig& config, int threads) {
-  return execute_search(config, threads, RunDirectory::create(config.output), std::nullopt);
+RunSummary run_search(const RunConfig& config, int threads, const MpiSession* mpi) {
+  if (mpi_ranks(mpi) > 1 && mpi_rank(mpi) > 0) return run_worker(config, threads, *mpi);
+  return execute_search(config, threads, mpi, RunDirectory::create(config.output), std::nullopt);
 }
 
-RunSummary resume_search(const RunConfig& config, const std::string& run_dir, int threads) {
+RunSummary resume_search(const RunConfig& config, const std::string& run_dir, int threads, const MpiSession* mpi) {
+  if (mpi_ranks(mpi) > 1 && mpi_rank(mpi) > 0) return run_worker(config, threads, *mpi);
   RunDirectory dir = RunDirectory::open(run_dir);
   ResumePoint resume;
   resume.checkpoint = load_checkpoint(dir.file("checkpoint.json"));
@@ -206,7 +267,7 @@ RunSummary resume_search(const RunConfig& config, const std::string& run_dir, in
   }
   const std::string history = dir.file(kHistoryFile);
   resume.history = records_by_evaluation(read_history(history), history);
-  return execute_search(config, threads, std::move(dir), resume);
+  return execute_search(config, threads, mpi, std::move(dir), resume);
 }
 
 RunConfig load_run_dir_config(const std::string& run_dir) {

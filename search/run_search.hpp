@@ -12,7 +12,10 @@
 
 namespace hwnas {
 
+class MpiSession;  // search/mpi/mpi_session.hpp, in builds with MPI
+
 struct RunSummary {
+  bool worker = false;  ///< this process was a worker rank of an MPI search: rank 0 reports
   std::string run_dir;
   int evaluated = 0;
   int failed = 0;
@@ -30,15 +33,18 @@ struct RunSummary {
 DatasetSplits load_search_data(const RunConfig& config, int validation_split = 0);
 
 /// Runs the search described by `config` (its overrides already applied by the CLI) in a
-/// new run directory. `threads` bounds the total number of worker threads (0: all cores).
+/// new run directory. `threads` bounds the number of training threads of this process
+/// (0: default_threads()). With `mpi` of several ranks, rank 0 runs the search and the
+/// run directory and the other ranks evaluate candidates (docs/hpc.md).
 /// @throws UserError for bad input (data files, output directory).
-RunSummary run_search(const RunConfig& config, int threads);
+RunSummary run_search(const RunConfig& config, int threads, const MpiSession* mpi = nullptr);
 
 /// Continues the run in `run_dir` from its checkpoint with `config`, which must equal the
 /// run's config except for the budgets (search.evaluations, max_wall_minutes,
 /// target_accuracy) and the output section. @throws UserError naming the first
 /// difference, or a missing / malformed checkpoint.
-RunSummary resume_search(const RunConfig& config, const std::string& run_dir, int threads);
+RunSummary resume_search(const RunConfig& config, const std::string& run_dir, int threads,
+                         const MpiSession* mpi = nullptr);
 
 /// The run's config as resume_search needs it: RUN_DIR/config.json, read with the paths
 /// of the config file the run started from, writing into RUN_DIR.

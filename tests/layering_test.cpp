@@ -37,8 +37,11 @@ const std::map<std::string, std::set<std::string>>& allowed_includes() {
     a["exporters"].insert(trainers.begin(), trainers.end());
     a["search"] = a["exporters"];
     a["search"].insert("search");
+    a["search/mpi"] = a["search"];
+    a["search/mpi"].insert("search/mpi");
+    a["search"].insert("search/mpi");  // behind #ifdef HWNAS_HAVE_MPI
     a["apps"] = a["search"];
-    a["apps"].insert("apps");
+    a["apps"].insert({"search/mpi", "apps"});
     return a;
   }();
   return allowed;

@@ -57,8 +57,12 @@ nlohmann::json read_json_file(const std::string& path) {
   if (!in) throw UserError(path + ": cannot open file");
   std::stringstream buffer;
   buffer << in.rdbuf();
+  return parse_json_text(buffer.str(), path);
+}
+
+nlohmann::json parse_json_text(const std::string& text, const std::string& path) {
   try {
-    return nlohmann::json::parse(buffer.str());
+    return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ..."
     std::string what = e.what();

@@ -29,6 +29,8 @@ std::string describe_json(const nlohmann::json& value);
 
 /// Reads a whole JSON file. @throws UserError if it is missing, ConfigError if it does not parse.
 nlohmann::json read_json_file(const std::string& path);
+/// JSON text that came from `path` (named in the error). @throws ConfigError when it is not JSON.
+nlohmann::json parse_json_text(const std::string& text, const std::string& path);
 
 class JsonReader {
  public:

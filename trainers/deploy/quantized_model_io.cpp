@@ -81,7 +81,7 @@ void require(bool ok, const JsonReader& r, const std::string& key, const std::st
 
 }  // namespace
 
-void save_quantized_model(const QuantizedModel& model, const std::string& dir) {
+QuantizedModelText quantized_model_text(const QuantizedModel& model) {
   std::string blob;
   nlohmann::json tensors = nlohmann::json::array();
   for (const QuantParams& p : model.tensor_params) tensors.push_back({{"scale", p.scale}, {"zero_point", p.zero_point}});
@@ -105,8 +105,13 @@ void save_quantized_model(const QuantizedModel& model, const std::string& dir) {
                         {"output_tensor", model.output_tensor}, {"score_tensor", model.score_tensor}};
   if (!model.input_mean.empty())
     doc["input_standardization"] = {{"mean", model.input_mean}, {"std", model.input_std}};
-  write_file_atomically(dir + "/" + kInt8BlobFile, blob);
-  write_file_atomically(dir + "/" + kInt8ModelFile, doc.dump(1) + "\n");
+  return {doc.dump(1) + "\n", std::move(blob)};
+}
+
+void save_quantized_model(const QuantizedModel& model, const std::string& dir) {
+  const QuantizedModelText text = quantized_model_text(model);
+  write_file_atomically(dir + "/" + kInt8BlobFile, text.blob);
+  write_file_atomically(dir + "/" + kInt8ModelFile, text.json);
 }
 
 QuantizedModel load_quantized_model(const Architecture& arch, const std::string& dir) {
@@ -114,12 +119,17 @@ QuantizedModel load_quantized_model(const Architecture& arch, const std::string&
   const std::string blob_path = dir + "/" + kInt8BlobFile;
   if (!std::filesystem::exists(path))
     throw UserError(path + ": missing: no int8 model was saved for this network (runs made before the exporters existed saved none; rerun the search)");
-  const nlohmann::json doc = read_json_file(path);
+  return quantized_model_from_text(arch, {read_file_text(path), read_file_text(blob_path)}, path, blob_path);
+}
+
+QuantizedModel quantized_model_from_text(const Architecture& arch, const QuantizedModelText& text,
+                                         const std::string& path, const std::string& blob_path) {
+  const nlohmann::json doc = parse_json_text(text.json, path);
   JsonReader r(doc, path);
   require(r.get_string("format") == kFormat, r, "format", std::string("expected \"") + kFormat + "\"");
   require(r.get_int("version") == kFormatVersion, r, "version", "expected " + std::to_string(kFormatVersion));
   r.get_string("blob");
-  const std::string blob = read_file_text(blob_path);
+  const std::string& blob = text.blob;
   require(r.get_int("blob_bytes", 0) == int64_t(blob.size()), r, "blob_bytes",
           "does not match the size of " + blob_path + " (" + std::to_string(blob.size()) + " bytes)");
 

@@ -24,6 +24,17 @@ namespace hwnas {
 inline constexpr const char* kInt8ModelFile = "model_int8.json";
 inline constexpr const char* kInt8BlobFile = "model_int8.bin";
 
+/// The two files' contents, for sending a model to another process.
+struct QuantizedModelText {
+  std::string json;
+  std::string blob;
+};
+QuantizedModelText quantized_model_text(const QuantizedModel& model);
+/// The inverse; `path` and `blob_path` name the sources in errors.
+/// @throws UserError naming the field when the text is malformed or does not fit `arch`.
+QuantizedModel quantized_model_from_text(const Architecture& arch, const QuantizedModelText& text,
+                                         const std::string& path, const std::string& blob_path);
+
 /// Writes model_int8.json and model_int8.bin into `dir` (which must exist), each atomically.
 void save_quantized_model(const QuantizedModel& model, const std::string& dir);
 
