@@ -1,4 +1,4 @@
-// This file implements the SIGINT/SIGTERM stop flag (see stop_signal.hpp).
+// This file implements the SIGINT/SIGTERM/SIGUSR1 stop flag (see stop_signal.hpp).
 #include "util/stop_signal.hpp"
 
 #include <atomic>
@@ -20,6 +20,9 @@ extern "C" void on_stop_signal(int signal) {
 void install_stop_signal_handlers() {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  // mpirun kills a job soon after forwarding SIGTERM, but passes SIGUSR1 on and waits:
+  // batch scripts ask for it before the wall time (docs/hpc.md).
+  std::signal(SIGUSR1, on_stop_signal);
 }
 
 bool stop_requested() { return g_stop.load(); }

@@ -1,10 +1,10 @@
-// This file implements the stop request raised by SIGINT / SIGTERM: long work polls
+// This file implements the stop request raised by SIGINT / SIGTERM / SIGUSR1: long work polls
 // stop_requested() between units (candidates, epochs) and winds down cleanly.
 #pragma once
 
 namespace hwnas {
 
-/// Installs handlers for SIGINT and SIGTERM that set the stop flag. A second signal
+/// Installs handlers for SIGINT, SIGTERM and SIGUSR1 that set the stop flag. A second signal
 /// restores the default action, so pressing Ctrl-C twice still kills a stuck process.
 void install_stop_signal_handlers();
 bool stop_requested();
