@@ -14,6 +14,7 @@
 
 #include "space/arch_identity.hpp"
 #include "space/arch_json.hpp"
+#include "tests/run_comparison.hpp"
 #include "tests/test_support.hpp"
 
 namespace hwnas::test {
@@ -42,33 +43,11 @@ nlohmann::json resume_config(const std::string& strategy, const std::string& out
   return c;
 }
 
-// History by (candidate index, rung) without the fields that measure time.
-std::map<std::pair<int, int>, nlohmann::json> comparable_history(const std::string& run_dir) {
-  std::istringstream in(read_text(run_dir + "/history.jsonl"));
-  std::map<std::pair<int, int>, nlohmann::json> out;
-  for (std::string line; std::getline(in, line);) {
-    nlohmann::json record = nlohmann::json::parse(line);
-    for (const char* timing : {"train_seconds", "images_per_second", "int8_seconds", "qat_seconds"})
-      record.erase(timing);
-    const std::pair<int, int> key{record["index"].get<int>(), record["rung"].get<int>()};
-    CHECK_MESSAGE(out.count(key) == 0, "candidate ", key.first, " evaluated twice at rung ", key.second);
-    out[key] = record;
-  }
-  return out;
-}
-
 std::string straight_run(const TempDir& dir, const nlohmann::json& config) {
   write_text(dir.file("straight.json"), config.dump(2));
   const CommandResult r = run_nas_run("'" + dir.file("straight.json") + "' --threads 2 --log-level warn");
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   return config["output"]["dir"].get<std::string>();
-}
-
-void check_same_run(const std::string& a, const std::string& b) {
-  const auto ha = comparable_history(a), hb = comparable_history(b);
-  CHECK(ha.size() > 12 + 6);
-  CHECK(ha == hb);
-  CHECK(read_text(a + "/pareto.json") == read_text(b + "/pareto.json"));
 }
 
 }  // namespace
