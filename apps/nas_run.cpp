@@ -1,12 +1,12 @@
 // This file implements the nas-run command line: argument parsing (CLI11), logging
 // setup and the thread limit, then one library call per subcommand. It holds the only
 // top-level catch, which maps user errors to one line on stderr and exit code 2.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <iostream>
 #include <optional>
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -21,12 +21,14 @@
 #include "apps/inspect_command.hpp"
 #include "apps/train_command.hpp"
 #include "search/initial_proposals.hpp"
+#include "search/front_merge.hpp"
 #include "search/run_config.hpp"
 #include "search/run_search.hpp"
 #ifdef HWNAS_HAVE_MPI
 #include "search/mpi/mpi_session.hpp"
 #endif
 #include "search/space_report.hpp"
+#include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 #include "util/logging.hpp"
 #include "util/stop_signal.hpp"
@@ -44,6 +46,7 @@ struct Options {
   std::string arch;
   bool resume = false;
   std::string run_dir;
+  std::vector<std::string> run_dirs;  ///< merge
   bool json = false;
   int stats_samples = 1000;
   int sample = 0;
@@ -53,7 +56,7 @@ struct Options {
   hwnas::ExportCommandOptions export_;
 };
 
-const std::vector<std::string> kSubcommands = {"search", "resume", "validate", "inspect", "space", "estimate", "calibrate", "train", "export"};
+const std::vector<std::string> kSubcommands = {"search", "resume", "merge", "validate", "inspect", "space", "estimate", "calibrate", "train", "export"};
 
 // `nas-run config.json` is `nas-run search config.json`: insert the subcommand when the
 // first word is not one.
@@ -173,6 +176,20 @@ int run_space_command(const Options& o) {
   return 0;
 }
 
+int run_merge_command(const Options& o) {
+  const nlohmann::json merged = hwnas::merge_fronts(o.run_dirs);
+  if (o.out.empty()) {
+    std::cout << merged.dump(2) << "\n";
+    return 0;
+  }
+  hwnas::write_file_atomically(o.out, merged.dump(2) + "\n");
+  for (const auto& target : merged["targets"])
+    spdlog::info("{} ({}): {} networks on the merged front of {} run(s)", target["mcu"].get<std::string>(),
+                 target["runtime"].get<std::string>(), target["front"].size(), target["runs"].size());
+  spdlog::info("wrote {}", o.out);
+  return 0;
+}
+
 void build_cli(CLI::App& app, Options& o) {
   app.set_version_flag("--version", std::string("nas-run (hwnas) ") + HWNAS_VERSION);
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
@@ -187,6 +204,10 @@ void build_cli(CLI::App& app, Options& o) {
 
   auto* resume = app.add_subcommand("resume", "continue an interrupted run from its checkpoint");
   resume->add_option("run_dir", o.run_dir, "the run directory")->required()->check(CLI::ExistingDirectory);
+
+  auto* merge = app.add_subcommand("merge", "merge several runs' Pareto sets into one (a job array of searches)");
+  merge->add_option("run_dirs", o.run_dirs, "run directories")->required()->check(CLI::ExistingDirectory);
+  merge->add_option("--out", o.out, "write the merged Pareto set to this file (default: print it)");
 
   auto* validate = app.add_subcommand("validate", "check a config without running it");
   validate->add_option("config", o.config, "config.json")->required()->check(CLI::ExistingFile);
@@ -218,7 +239,7 @@ void build_cli(CLI::App& app, Options& o) {
   estimate->add_option("--mcu-file", o.estimate.mcu_file, "extra boards, in the format of configs/mcus.json")
       ->check(CLI::ExistingFile);
   estimate->add_flag("--json", o.estimate.json, "print JSON instead of tables");
-  for (auto* sub : {search, resume, validate, inspect, space, estimate}) sub->fallthrough();
+  for (auto* sub : {search, resume, merge, validate, inspect, space, estimate}) sub->fallthrough();
   hwnas::add_calibrate_subcommand(app, o.calibrate);
   hwnas::add_train_subcommand(app, o.train);
   hwnas::add_export_subcommand(app, o.export_);
@@ -239,6 +260,7 @@ int dispatch(CLI::App& app, const Options& o) {
   if (app.got_subcommand("train")) return hwnas::run_train_command(o.train);
   if (app.got_subcommand("export")) return hwnas::run_export_command(o.export_);
   if (app.got_subcommand("resume")) return run_resume_command(o);
+  if (app.got_subcommand("merge")) return run_merge_command(o);
   return run_search_command(o);
 }
 
