@@ -256,6 +256,13 @@ TEST_SUITE("npy_reader") {
     check_error(dir.file("zero"), "dimension 0 is zero");
     write_text(dir.file("1d"), npy_file("<f4", {2}, bytes_of<float>({1, 2})));
     check_error(dir.file("1d"), "features have shape (2,), expected (N, F), (N, H, W) or (N, H, W, C)");
+    // A dimension above INT_MAX needs a file of gigabytes: the mapping that .npy and IDX
+    // share (sample_shape_of) is checked on the shape alone.
+    const size_t huge = size_t(std::numeric_limits<int>::max()) + 1;
+    CHECK(data_error([&] { hwnas::npy_sample_shape({1, 2, huge}, "x.npy"); }) ==
+          "x.npy: features dimension 2 is too large");
+    CHECK(data_error([&] { hwnas::sample_shape_of({1, huge, 2, 3}, "x.idx", "image"); }) ==
+          "x.idx: image dimension 1 is too large");
   }
 
   TEST_CASE("truncated data, trailing bytes and absurd headers fail fast with bounded memory") {
