@@ -4,14 +4,15 @@
 # `apt-get update` only when something has to be installed.
 #
 # usage: scripts/install-deps.sh [build|run|test|torch|python]...
-#   build : compiler, CMake and the libraries the engine links against
+#   build : compiler, CMake and the libraries the engine links against (OpenMPI included)
 #   run   : build + the default dataset (Debian's dataset-fashion-mnist)
 #   test  : build + what the test suite needs: the dataset (tests use real images),
 #           Debian's python3-onnx (the ONNX checker), the Arm cross compiler, newlib and
 #           qemu-system-arm (the generated C runs on emulated Cortex-M boards), Node.js
 #           and, from npm, onnxruntime-node into tests/onnx/ (ONNX Runtime runs the
-#           exported models). --no-install-recommends below keeps the Arm set near 800 MB
-#           (with recommends apt adds 3 GB)
+#           exported models), and Slurm (slurmctld, slurmd, munge) for the test of the batch
+#           scripts on a one-node cluster. --no-install-recommends below keeps the Arm set
+#           near 800 MB (with recommends apt adds 3 GB)
 #   torch : Debian's python3-torch, for the benchmarks against PyTorch (call it with
 #           /usr/bin/python3: a pyenv python3 on the PATH never sees Debian's packages)
 #   python: Debian's python3, for the benchmark scripts that need nothing else
@@ -20,7 +21,7 @@ set -euo pipefail
 build_pkgs=(g++ cmake make pkg-config zlib1g-dev libeigen3-dev libtbb-dev nlohmann-json3-dev
             libspdlog-dev doctest-dev libcli11-dev libprotobuf-dev libonnx-dev libopenmpi-dev openmpi-bin)
 dataset_pkgs=(dataset-fashion-mnist)
-test_pkgs=(python3-onnx gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
+test_pkgs=(python3-onnx gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm slurmctld slurmd slurm-client munge)
 # Node.js and npm from Debian, unless a node and npm are already on the PATH.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then test_pkgs+=(nodejs npm); fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
