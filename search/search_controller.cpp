@@ -166,6 +166,8 @@ void SearchController::restore(const Checkpoint& checkpoint, const HistoryRecord
                       "search.evaluations cannot be added to this run");
     m_phase = 0;
   }
+  // A finished run resumed (a job of a chain that had nothing left to do) says why it ended.
+  if (m_phase > final_rung() && m_end_reason.empty()) m_end_reason = checkpoint.stop_reason;
   // Pending candidates that finished before the interruption are not evaluated again.
   size_t already = 0;
   for (const PendingCandidate& p : checkpoint.pending) {

@@ -93,3 +93,15 @@ TEST_CASE("slurm: docs/hpc.md's batch scripts run a search over srun and a job a
 }
 
 }  // namespace hwnas::test
+
+namespace hwnas::test {
+
+TEST_CASE("slurm: docs/hpc.md shows the batch scripts the test runs, as they are") {
+  const std::string doc = read_text(source_path("docs/hpc.md"));
+  for (const char* script : {"scripts/hpc/search.sbatch", "scripts/hpc/search-array.sbatch"}) {
+    INFO(script);
+    CHECK(contains(doc, "```bash\n" + read_text(source_path(script)) + "```"));
+  }
+}
+
+}  // namespace hwnas::test
