@@ -193,7 +193,7 @@ int run_merge_command(const Options& o) {
 void build_cli(CLI::App& app, Options& o) {
   app.set_version_flag("--version", std::string("nas-run (hwnas) ") + HWNAS_VERSION);
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
-  app.add_option("--threads", o.threads, "training threads of this process (0: SLURM_CPUS_PER_TASK, else the cores of the node shared among its MPI ranks)")->check(CLI::Range(0, 4096))->capture_default_str();
+  app.add_option("--threads", o.threads, "training threads of this process (0: SLURM_CPUS_PER_TASK, else the cores of the node shared among the MPI ranks on it that train)")->check(CLI::Range(0, 4096))->capture_default_str();
   app.require_subcommand(1);
 
   auto* search = app.add_subcommand("search", "run an architecture search (also: nas-run CONFIG)");

@@ -125,9 +125,10 @@ int mpi_rank(const MpiSession* mpi) {
   return 0;
 }
 
-int mpi_local_ranks(const MpiSession* mpi) {
+// The ranks of this node that train (rank 0 of several only hands out work).
+int mpi_local_workers(const MpiSession* mpi) {
 #ifdef HWNAS_HAVE_MPI
-  if (mpi) return mpi->local_ranks();
+  if (mpi) return mpi->local_workers();
 #endif
   (void)mpi;
   return 1;
@@ -136,7 +137,7 @@ int mpi_local_ranks(const MpiSession* mpi) {
 // A worker rank of an MPI search: it evaluates what rank 0 sends and has no run directory.
 RunSummary run_worker(const RunConfig& config, int threads, const MpiSession& mpi) {
 #ifdef HWNAS_HAVE_MPI
-  run_mpi_worker(mpi, config, threads > 0 ? threads : default_threads(mpi.local_ranks()));
+  run_mpi_worker(mpi, config, threads > 0 ? threads : default_threads(mpi.local_workers()));
 #else
   (void)config, (void)threads, (void)mpi;
 #endif
@@ -159,7 +160,7 @@ RunSummary execute_search(const RunConfig& config, int threads, const MpiSession
   dir.write_json("space.json", config.space->document);
   // `workers` threads train; this thread only hands out work and sleeps in between, so the
   // arena reserves no slot for it and the process may run one thread more than workers.
-  const int workers = threads > 0 ? threads : default_threads(mpi_local_ranks(mpi));
+  const int workers = threads > 0 ? threads : default_threads(mpi_local_workers(mpi));
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, size_t(workers) + 1);
   tbb::task_arena arena(workers, 0);
   spdlog::info("hwnas {} | config {} | run directory {} | seed {} | strategy {} | threads {} | {} in flight{}",

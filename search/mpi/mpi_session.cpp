@@ -1,6 +1,7 @@
 // This file implements MpiSession (see mpi_session.hpp).
 #include "search/mpi/mpi_session.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 #include <thread>
@@ -26,6 +27,9 @@ MpiSession::MpiSession() {
   MPI_Comm local;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &local);
   MPI_Comm_size(local, &m_local_ranks);
+  int controller_here = m_rank == 0 && m_size > 1 ? 1 : 0, controllers = 0;
+  MPI_Allreduce(&controller_here, &controllers, 1, MPI_INT, MPI_SUM, local);
+  m_local_workers = std::max(1, m_local_ranks - controllers);
   MPI_Comm_free(&local);
 }
 
@@ -37,7 +41,8 @@ void MpiSession::send(int dest, MpiTag tag, const std::string& bytes) const {
   MPI_Send(bytes.data(), int(bytes.size()), MPI_BYTE, dest, int(tag), MPI_COMM_WORLD);
 }
 
-std::optional<MpiMessage> MpiSession::receive(std::chrono::milliseconds timeout, int source) const {
+std::optional<MpiMessage> MpiSession::receive(std::chrono::milliseconds timeout, int source,
+                                              std::chrono::microseconds poll) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     int flag = 0;
@@ -55,8 +60,8 @@ std::optional<MpiMessage> MpiSession::receive(std::chrono::milliseconds timeout,
     }
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
     // A blocking MPI_Probe would spin a core at 100% in OpenMPI; a short sleep keeps the
-    // latency low (a result waits at most a millisecond) and the core free.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    // latency low and the core free.
+    std::this_thread::sleep_for(poll);
   }
 }
 

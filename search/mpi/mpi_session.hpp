@@ -38,10 +38,16 @@ class MpiSession {
   int size() const { return m_size; }
   /// Ranks on this node (a shared-memory communicator's size).
   int local_ranks() const { return m_local_ranks; }
+  /// Ranks on this node that train: all but rank 0 (the controller, which only waits),
+  /// when there are several ranks; at least 1.
+  int local_workers() const { return m_local_workers; }
 
   void send(int dest, MpiTag tag, const std::string& bytes) const;
-  /// The next message from `source` (any when < 0), waiting up to `timeout`.
-  std::optional<MpiMessage> receive(std::chrono::milliseconds timeout, int source = -1) const;
+  /// The next message from `source` (any when < 0), waiting up to `timeout` and looking
+  /// every `poll` (a message waits at most that long; a longer poll leaves more CPU to
+  /// the ranks sharing the core).
+  std::optional<MpiMessage> receive(std::chrono::milliseconds timeout, int source = -1,
+                                    std::chrono::microseconds poll = std::chrono::microseconds(1000)) const;
   /// Rank 0's `bytes` on every rank (collective).
   void broadcast(std::string& bytes) const;
   /// True on every rank when `value` is true on every rank (collective).
@@ -54,6 +60,7 @@ class MpiSession {
   int m_rank = 0;
   int m_size = 1;
   int m_local_ranks = 1;
+  int m_local_workers = 1;
 };
 
 }  // namespace hwnas

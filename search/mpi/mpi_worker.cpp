@@ -70,7 +70,7 @@ void share_data_with_workers(const MpiSession& mpi, const RunConfig& config, con
   }
 }
 
-void run_mpi_worker(const MpiSession& mpi, const RunConfig& config, int threads) {
+void run_mpi_worker(const MpiSession& mpi, const RunConfig& config, int threads, const WorkerEvaluation& evaluate) {
   const WorkerData own = worker_data(mpi, config);
   TrainingData data(
       own.splits.at(0),
@@ -102,7 +102,7 @@ void run_mpi_worker(const MpiSession& mpi, const RunConfig& config, int threads)
     std::thread evaluation([&] {
       arena.execute([&] {
         try {
-          result = evaluate_candidate(request, recipe, data, &cancel);
+          result = evaluate ? evaluate(request, data, &cancel) : evaluate_candidate(request, recipe, data, &cancel);
         } catch (const std::exception& e) {  // a candidate must not take the search down
           result = failed_result(std::string("evaluation error: ") + e.what());
         }
@@ -111,7 +111,10 @@ void run_mpi_worker(const MpiSession& mpi, const RunConfig& config, int threads)
     });
     bool shutdown = false;
     while (!finished) {
-      const std::optional<MpiMessage> control = mpi.receive(std::chrono::milliseconds(10), 0);
+      // Only a cancel can come now: looking every 20 ms leaves the core to the training
+      // (and, oversubscribed, to rank 0).
+      const std::optional<MpiMessage> control =
+          mpi.receive(std::chrono::milliseconds(20), 0, std::chrono::microseconds(20000));
       if (!control) continue;
       if (control->tag != MpiTag::kCancel && control->tag != MpiTag::kShutdown) {
         cancel = true;

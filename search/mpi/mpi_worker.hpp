@@ -5,6 +5,10 @@
 // in progress (its result is dropped); a shutdown message ends the loop.
 #pragma once
 
+#include <atomic>
+#include <functional>
+
+#include "search/candidate_evaluation.hpp"
 #include "search/mpi/mpi_session.hpp"
 #include "search/run_config.hpp"
 #include "trainers/data/dataset.hpp"
@@ -16,7 +20,13 @@ namespace hwnas {
 /// Collective: rank 0 calls it once, with the workers in run_mpi_worker.
 void share_data_with_workers(const MpiSession& mpi, const RunConfig& config, const DatasetSplits& splits);
 
+/// How a worker evaluates a request: evaluate_candidate with the config's recipe, or a
+/// stand-in (bench/mpi_scaling measures the controller with one that only sleeps).
+using WorkerEvaluation =
+    std::function<EvaluationResult(const EvaluationRequest&, TrainingData&, const std::atomic<bool>* cancel)>;
+
 /// The worker loop, until rank 0 says shutdown. @throws UserError for unreadable data.
-void run_mpi_worker(const MpiSession& mpi, const RunConfig& config, int threads);
+void run_mpi_worker(const MpiSession& mpi, const RunConfig& config, int threads,
+                    const WorkerEvaluation& evaluate = {});
 
 }  // namespace hwnas
