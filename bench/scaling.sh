@@ -52,7 +52,9 @@ if [[ $parts == *a* ]]; then
   evaluations=${EVALUATIONS:-24}
   config "$work/a.json" "$evaluations" 16 "$fashion" "$work/a-run"
   echo "(a) real evaluations per hour: $evaluations candidates, 1 epoch on 4000 Fashion-MNIST images each, $cores cores"
-  printf '%-8s %-9s %-16s %-12s %-14s %s\n' ranks workers "threads/worker" seconds "evals/hour" "same results"
+  echo "    (1 rank: one process, its thread pool trains search.parallel = 16 candidates at once on all cores;"
+  echo "     N ranks: rank 0 hands out work, each of the N - 1 workers trains one candidate at a time)"
+  printf '%-8s %-9s %-16s %-12s %-14s %s\n' ranks workers "threads each" seconds "evals/hour" "same results"
   run() {  # run NAME COMMAND...
     local start end
     start=$(date +%s.%N)
@@ -62,7 +64,7 @@ if [[ $parts == *a* ]]; then
   }
   read -r s e < <(run one "$root/build/release/nas-run" --log-level warn search "$work/a.json" --out "$work/one")
   base=$(awk "BEGIN {print $e - $s}")
-  printf '%-8s %-9s %-16s %-12.1f %-14.0f %s\n' 1 1 "$cores" "$base" "$(awk "BEGIN {print $evaluations * 3600 / $base}")" "(reference)"
+  printf '%-8s %-9s %-16s %-12.1f %-14.0f %s\n' 1 "-" "$cores" "$base" "$(awk "BEGIN {print $evaluations * 3600 / $base}")" "(reference)"
   for n in ${RANKS:-2 3}; do
     read -r s e < <(run "np$n" mpirun -np "$n" "$root/build/release/nas-run" --log-level warn search "$work/a.json" --out "$work/np$n")
     t=$(awk "BEGIN {print $e - $s}")
