@@ -108,30 +108,19 @@ void export_pareto_set(const RunDirectory& dir) {
   }
 }
 
-// The MPI view of this process; one rank and no peers without MPI.
-int mpi_ranks(const MpiSession* mpi) {
-#ifdef HWNAS_HAVE_MPI
-  if (mpi) return mpi->size();
-#endif
-  (void)mpi;
-  return 1;
-}
+// This process's place in an MPI job: rank 0 of 1, alone on its node, without MPI.
+struct MpiView {
+  int rank = 0;
+  int ranks = 1;
+  int local_workers = 1;  ///< ranks of this node that train (rank 0 of several only hands out work)
+};
 
-int mpi_rank(const MpiSession* mpi) {
+MpiView mpi_view(const MpiSession* mpi) {
 #ifdef HWNAS_HAVE_MPI
-  if (mpi) return mpi->rank();
+  if (mpi) return {mpi->rank(), mpi->size(), mpi->local_workers()};
 #endif
   (void)mpi;
-  return 0;
-}
-
-// The ranks of this node that train (rank 0 of several only hands out work).
-int mpi_local_workers(const MpiSession* mpi) {
-#ifdef HWNAS_HAVE_MPI
-  if (mpi) return mpi->local_workers();
-#endif
-  (void)mpi;
-  return 1;
+  return {};
 }
 
 // A worker rank of an MPI search: it evaluates what rank 0 sends and has no run directory.
@@ -160,15 +149,15 @@ RunSummary execute_search(const RunConfig& config, int threads, const MpiSession
   dir.write_json("space.json", config.space->document);
   // `workers` threads train; this thread only hands out work and sleeps in between, so the
   // arena reserves no slot for it and the process may run one thread more than workers.
-  const int workers = threads > 0 ? threads : default_threads(mpi_local_workers(mpi));
+  const int workers = threads > 0 ? threads : default_threads(mpi_view(mpi).local_workers);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism, size_t(workers) + 1);
   tbb::task_arena arena(workers, 0);
   spdlog::info("hwnas {} | config {} | run directory {} | seed {} | strategy {} | threads {} | {} in flight{}",
                HWNAS_VERSION, config.path, dir.path(), config.search.seed,
                strategy_name(config.search.strategy), arena.max_concurrency(), config.search.parallel,
-               mpi_ranks(mpi) > 1 ? fmt::format(" | {} MPI ranks (rank 0 controls, {} evaluate)", mpi_ranks(mpi),
-                                                mpi_ranks(mpi) - 1)
-                                  : std::string());
+               mpi_view(mpi).ranks > 1 ? fmt::format(" | {} MPI ranks (rank 0 controls, {} evaluate)",
+                                                     mpi_view(mpi).ranks, mpi_view(mpi).ranks - 1)
+                                       : std::string());
 
   // Step 1: data. Splits depend only on the seed.
   const DatasetSplits data = load_search_data(config);
@@ -193,7 +182,7 @@ RunSummary execute_search(const RunConfig& config, int threads, const MpiSession
   const auto record = [&](Candidate& c, const EvaluationResult& r) { record_evaluation(c, r, config, dir, history); };
   std::unique_ptr<Evaluator> evaluator;
 #ifdef HWNAS_HAVE_MPI
-  if (mpi_ranks(mpi) > 1) {
+  if (mpi_view(mpi).ranks > 1) {
     share_data_with_workers(*mpi, config, data);
     if (config.search.parallel < mpi->size() - 1)
       spdlog::warn("search.parallel {} keeps only {} of the {} worker ranks busy during the search phase; set it to at "
@@ -249,12 +238,12 @@ DatasetSplits load_search_data(const RunConfig& config, int validation_split) {
 }
 
 RunSummary run_search(const RunConfig& config, int threads, const MpiSession* mpi) {
-  if (mpi_ranks(mpi) > 1 && mpi_rank(mpi) > 0) return run_worker(config, threads, *mpi);
+  if (mpi_view(mpi).rank > 0) return run_worker(config, threads, *mpi);
   return execute_search(config, threads, mpi, RunDirectory::create(config.output), std::nullopt);
 }
 
 RunSummary resume_search(const RunConfig& config, const std::string& run_dir, int threads, const MpiSession* mpi) {
-  if (mpi_ranks(mpi) > 1 && mpi_rank(mpi) > 0) return run_worker(config, threads, *mpi);
+  if (mpi_view(mpi).rank > 0) return run_worker(config, threads, *mpi);
   RunDirectory dir = RunDirectory::open(run_dir);
   ResumePoint resume;
   resume.checkpoint = load_checkpoint(dir.file("checkpoint.json"));

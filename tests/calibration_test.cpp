@@ -20,6 +20,7 @@
 
 #include "estimators/calibration.hpp"
 #include "space/arch_json.hpp"
+#include "tests/split_output.hpp"
 #include "tests/test_support.hpp"
 #include "util/errors.hpp"
 #include "util/json_reader.hpp"
@@ -67,26 +68,6 @@ std::string synthetic_csv(const LatencyVector& truth, const McuSpec& mcu, bool r
   }
   return csv;
 }
-
-struct SplitResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-SplitResult run_in(const TempDir& dir, const std::string& args) {
-  const std::string out_path = dir.file("stdout.txt"), err_path = dir.file("stderr.txt");
-  const std::string cmd = "cd '" + dir.path().string() + "' && '" + HWNAS_NAS_RUN + "' " + args + " >'" + out_path +
-                          "' 2>'" + err_path + "'";
-  const int status = std::system(cmd.c_str());
-  SplitResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_text(out_path);
-  r.err = read_text(err_path);
-  return r;
-}
-
-size_t count_lines(const std::string& text) { return size_t(std::count(text.begin(), text.end(), '\n')); }
 
 std::string user_error(const std::function<void()>& f) {
   try {
@@ -245,7 +226,7 @@ TEST_SUITE("calibration") {
   TEST_CASE("nas-run calibrate on the published measurements prints the leave-one-out error") {
     TempDir dir("calibrate-e2e");
     const std::string csv = source_path("bench/calibration/published_measurements.csv");
-    const SplitResult r = run_in(dir, "calibrate '" + csv + "' --mcu STM32U585 --profile tflm-cmsis-nn");
+    const SplitResult r = run_split(dir, "calibrate '" + csv + "' --mcu STM32U585 --profile tflm-cmsis-nn");
     INFO(r.out, r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(contains(r.out, "leave-one-out:"));
@@ -261,7 +242,7 @@ TEST_SUITE("calibration") {
     CHECK(doc["cycles"].size() == size_t(kLatencyFeatureCount));
     CHECK(read_calibration_file(out, tflm(), board("STM32U585")).source.find("nas-run calibrate") != std::string::npos);
 
-    const SplitResult j = run_in(dir, "calibrate '" + csv + "' --mcu RP2040 --profile tflm-cmsis-nn --json --out m0.json");
+    const SplitResult j = run_split(dir, "calibrate '" + csv + "' --mcu RP2040 --profile tflm-cmsis-nn --json --out m0.json");
     REQUIRE(j.exit_code == 0);
     CHECK(nlohmann::json::parse(j.out)["fit"]["rows_used"] == 31);
     CHECK(fs::exists(dir.file("m0.json")));
@@ -297,13 +278,13 @@ TEST_SUITE("calibration") {
     for (const auto& c : cases) {
       INFO(c.name);
       write_text(dir.file("bad.csv"), c.csv);
-      const SplitResult r = run_in(dir, "calibrate bad.csv --mcu STM32U585 --profile tflm-cmsis-nn");
+      const SplitResult r = run_split(dir, "calibrate bad.csv --mcu STM32U585 --profile tflm-cmsis-nn");
       CHECK(r.exit_code == 2);
       CHECK(count_lines(r.err) == 1);
       CHECK(contains(r.err, c.expected));
       CHECK(r.out.empty());
     }
-    const SplitResult unknown_board = run_in(dir, "calibrate bad.csv --mcu NoSuchBoard --profile tflm-cmsis-nn");
+    const SplitResult unknown_board = run_split(dir, "calibrate bad.csv --mcu NoSuchBoard --profile tflm-cmsis-nn");
     CHECK(unknown_board.exit_code == 2);
     CHECK(contains(unknown_board.err, "--mcu: expected a known board"));
     CHECK(!fs::exists(dir.file("calibration-tflm-cmsis-nn-cortex-m33.json")));

@@ -18,11 +18,12 @@ struct SplitResult {
   std::string err;
 };
 
+/// nas-run with `args`, run in `scratch` (its working directory, where the two outputs go).
 inline SplitResult run_split(const TempDir& scratch, const std::string& args) {
   const std::string out_path = scratch.file("stdout.txt");
   const std::string err_path = scratch.file("stderr.txt");
-  const std::string cmd =
-      std::string("'") + HWNAS_NAS_RUN + "' " + args + " >'" + out_path + "' 2>'" + err_path + "'";
+  const std::string cmd = "cd '" + scratch.path().string() + "' && '" + HWNAS_NAS_RUN + "' " + args + " >'" +
+                          out_path + "' 2>'" + err_path + "'";
   const int status = std::system(cmd.c_str());
   SplitResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
