@@ -1,8 +1,9 @@
 // This file implements the end-to-end tests of a search over MPI (search/mpi/): `mpirun
-// -np 3` gives the history and Pareto sets of one process; a job stopped by SIGUSR1 (what
-// a batch script forwards before the wall time) and a job killed outright both resume on
-// another rank count with nothing lost. OpenMPI as root needs its two confirmation
-// variables; --oversubscribe runs more ranks than this machine's cores.
+// -np 3` gives the history and Pareto sets of one process; workers that cannot read the
+// data receive it from rank 0; a job stopped by SIGUSR1 (what a batch script forwards
+// before the wall time) and a job killed outright both resume on another rank count with
+// nothing lost. OpenMPI as root needs its two confirmation variables; --oversubscribe
+// runs more ranks than this machine's cores.
 #include <doctest/doctest.h>
 
 #include <signal.h>
@@ -54,6 +55,19 @@ std::string single_process_run(const TempDir& dir) {
   return out;
 }
 
+// A run on the first 1200 Fashion-MNIST images: the data come from files.
+nlohmann::json file_config(const std::string& out_dir, const std::string& train_images) {
+  nlohmann::json c = mpi_config(out_dir);
+  c["dataset"] = {{"format", "idx"},
+                  {"train_images", train_images},
+                  {"train_labels", "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz"},
+                  {"test_images", "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"},
+                  {"test_labels", "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz"},
+                  {"train_limit", 1200},
+                  {"test_limit", 100}};
+  return c;
+}
+
 }  // namespace
 
 #ifdef HWNAS_HAVE_MPI
@@ -69,6 +83,27 @@ TEST_SUITE("mpi") {
     REQUIRE(r.exit_code == 0);
     check_same_run(single, out, 8 + 4 + 1);
     CHECK(contains(read_text(out + "/run.log"), "3 MPI ranks (rank 0 controls, 2 evaluate)"));
+  }
+
+  TEST_CASE("workers that cannot read the dataset receive it from rank 0, with the same results") {
+    TempDir dir("mpi-data");
+    const std::string images = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
+    const std::string single = dir.file("single"), out = dir.file("np3");
+    write_text(dir.file("good.json"), file_config(single, images).dump(2));
+    REQUIRE(run_nas_run("'" + dir.file("good.json") + "' --threads 2 --log-level warn").exit_code == 0);
+    // The workers' config names a copy of the images cut after 1000 bytes: it exists (the
+    // config is valid) but cannot be read, as on a node without the data.
+    write_text(dir.file("cut.gz"), read_text(images).substr(0, 1000));
+    write_text(dir.file("cut.json"), file_config(out, dir.file("cut.gz")).dump(2));
+    const std::string nas_run = std::string("'") + HWNAS_NAS_RUN + "' --threads 1 --log-level info search ";
+    const CommandResult r = run_command(kMpirun + "-np 1 " + nas_run + "'" + dir.file("good.json") + "' --out '" + out +
+                                        "' : -np 2 " + nas_run + "'" + dir.file("cut.json") + "' --out '" + out + "'");
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(contains(r.output, "rank 1: cannot read the dataset"));
+    CHECK(contains(r.output, "receiving it from rank 0"));
+    CHECK(contains(r.output, "sending the dataset to the worker ranks that cannot read it"));
+    check_same_run(single, out, 8 + 4 + 1);
   }
 
   TEST_CASE("an MPI job stopped by SIGUSR1 or killed outright resumes on another rank count, nothing lost") {
