@@ -9,37 +9,13 @@
 #include <utility>
 #include <vector>
 
+#include "tests/layer_builders.hpp"
 #include "tests/test_support.hpp"
 #include "trainers/data/dataset.hpp"
 #include "trainers/training/network.hpp"
 #include "trainers/training/trainer.hpp"
 
 namespace hwnas::test {
-
-inline Layer conv(const std::string& name, const std::string& in, int filters, int k,
-                  int stride = 1, Padding padding = Padding::kSame) {
-  Layer l = make_test_layer(name, OpKind::kConv2D, {in});
-  l.filters = filters;
-  l.kernel_h = l.kernel_w = k;
-  l.stride_h = l.stride_w = stride;
-  l.padding = padding;
-  return l;
-}
-
-inline Layer pool(const std::string& name, OpKind op, const std::string& in, int k, int stride,
-                  Padding padding = Padding::kValid) {
-  Layer l = make_test_layer(name, op, {in});
-  l.kernel_h = l.kernel_w = k;
-  l.stride_h = l.stride_w = stride;
-  l.padding = padding;
-  return l;
-}
-
-inline Layer dense(const std::string& name, const std::string& in, int units) {
-  Layer l = make_test_layer(name, OpKind::kDense, {in});
-  l.units = units;
-  return l;
-}
 
 inline Layer op(const std::string& name, OpKind kind, std::vector<std::string> inputs) {
   return make_test_layer(name, kind, std::move(inputs));
