@@ -106,11 +106,13 @@ TEST_SUITE("mpi") {
     check_same_run(single, out, 8 + 4 + 1);
   }
 
-  TEST_CASE("an MPI job stopped by SIGUSR1 or killed outright resumes on another rank count, nothing lost") {
+  TEST_CASE("an MPI job stopped, killed, or ended by a dead worker resumes on another rank count, nothing lost") {
     TempDir dir("mpi-resume");
     const std::string single = single_process_run(dir);
-    for (const int signal : {SIGUSR1, SIGKILL}) {
-      const std::string name = signal == SIGKILL ? "killed" : "stopped";
+    // SIGUSR1: a clean stop; SIGKILL: the whole job killed; 0: worker rank 1 killed alone,
+    // which ends the job (MPI's default) with mpirun's message.
+    for (const int signal : {SIGUSR1, SIGKILL, 0}) {
+      const std::string name = signal == SIGKILL ? "killed" : signal == 0 ? "dead-worker" : "stopped";
       const std::string out = dir.file(name);
       write_text(dir.file(name + ".json"), mpi_config(out).dump(2));
       // setsid: the job is a process group of its own, so SIGKILL reaches mpirun and every rank.
@@ -125,14 +127,18 @@ TEST_SUITE("mpi") {
       pid.erase(pid.find_last_not_of(" \n") + 1);
       if (signal == SIGKILL)
         run_command("kill -KILL -- -$(ps -o pgid= " + pid + " | tr -d ' ')");
-      else
+      else if (signal == SIGUSR1)
         run_command("kill -USR1 " + pid);
+      else  // the rank whose environment says it is rank 1 of the job
+        run_command("for p in $(pgrep -f '" + dir.file(name + ".json") + "'); do tr '\\0' '\\n' < /proc/$p/environ | "
+                    "grep -qx OMPI_COMM_WORLD_RANK=1 && kill -KILL $p; done");
       // A zombie answers kill -0 (nobody may reap it here): ask for a live state instead.
       const auto alive = [&] { return run_command("ps -o stat= -p " + pid + " | grep -q '^[^Z]'").exit_code == 0; };
       for (int i = 0; i < 600 && alive(); ++i) usleep(50000);
       CHECK_FALSE(alive());
       INFO(read_text(log));
       if (signal == SIGUSR1) CHECK(contains(read_text(log), "Resume with: nas-run resume"));
+      if (signal == 0) CHECK(contains(read_text(log), "process rank 1"));  // mpirun names the rank that died
       const CommandResult resumed = run_command(mpirun(2, "resume '" + out + "'"));
       INFO(resumed.output);
       REQUIRE(resumed.exit_code == 0);
