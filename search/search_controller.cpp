@@ -252,7 +252,7 @@ void SearchController::checkpoint_and_submit() {
 }
 
 std::string SearchController::interruption() const {
-  if (stop_requested()) return "stop signal (SIGINT/SIGTERM)";
+  if (stop_requested()) return "stop signal (SIGINT, SIGTERM or SIGUSR1)";
   const double minutes = std::chrono::duration<double>(Clock::now() - m_start).count() / 60.0;
   if (m_config.search.max_wall_minutes > 0 && minutes > m_config.search.max_wall_minutes)
     return "wall-time budget search.max_wall_minutes reached";

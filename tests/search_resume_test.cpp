@@ -91,7 +91,7 @@ TEST_SUITE("search_resume") {
     const std::string log = read_text(dir.file("stopped.log"));
     CHECK(contains(log, "nas-run resume " + run));
     const auto checkpoint = nlohmann::json::parse(read_text(run + "/checkpoint.json"));
-    CHECK(checkpoint["stop_reason"] == "stop signal (SIGINT/SIGTERM)");
+    CHECK(checkpoint["stop_reason"] == "stop signal (SIGINT, SIGTERM or SIGUSR1)");
     // `nas-run CONFIG --resume` finds the run from the config's output.dir.
     const CommandResult r = run_nas_run("'" + dir.file("stopped.json") + "' --resume --log-level warn");
     REQUIRE_MESSAGE(r.exit_code == 0, r.output);
