@@ -3,6 +3,7 @@
 // top-level catch, which maps user errors to one line on stderr and exit code 2.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <iostream>
@@ -103,6 +104,18 @@ int report_search(const hwnas::RunSummary& s) {
   return 0;
 }
 
+// How many copies of nas-run a launcher started together (1 when none did): srun's step
+// tasks, or mpirun's / a PMI launcher's world size.
+int launched_copies() {
+  for (const char* variable : {"SLURM_STEP_NUM_TASKS", "OMPI_COMM_WORLD_SIZE", "PMI_SIZE"})
+    if (const char* value = std::getenv(variable)) {
+      char* end = nullptr;
+      const long copies = std::strtol(value, &end, 10);
+      if (end != value && *end == '\0' && copies > 1) return int(std::min(copies, 1L << 20));
+    }
+  return 1;
+}
+
 // Runs `search` with this process's MPI session when an MPI launcher (mpirun, srun)
 // started it, else as one process. An error on one rank of several ends them all: the
 // others would wait for it forever.
@@ -121,6 +134,15 @@ int with_mpi(const std::function<hwnas::RunSummary(const hwnas::MpiSession*)>& s
     }
   }
 #endif
+  // Several copies without MPI between them would run as many separate searches.
+  if (launched_copies() > 1)
+    throw hwnas::UserError(std::to_string(launched_copies()) + " copies of nas-run were started without MPI between "
+#ifdef HWNAS_HAVE_MPI
+                           "them (srun needs --mpi=pmix)"
+#else
+                           "them (this nas-run was built without MPI)"
+#endif
+                           ": each would run its own search; see docs/hpc.md, or start one task");
   return report_search(search(nullptr));
 }
 

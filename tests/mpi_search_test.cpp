@@ -8,6 +8,7 @@
 
 #include <signal.h>
 
+#include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -69,6 +70,18 @@ nlohmann::json file_config(const std::string& out_dir, const std::string& train_
 }
 
 }  // namespace
+
+TEST_CASE("mpi: copies of nas-run started together without MPI are refused, not run as separate searches") {
+  TempDir dir("mpi-copies");
+  write_text(dir.file("c.json"), mpi_config(dir.file("run")).dump(2));
+  // What `srun -n 3 nas-run ...` without --mpi=pmix gives each copy.
+  const CommandResult r = run_command("SLURM_STEP_NUM_TASKS=3 '" + std::string(HWNAS_NAS_RUN) + "' '" +
+                                      dir.file("c.json") + "'");
+  INFO(r.output);
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.output, "3 copies of nas-run were started without MPI"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("run")));
+}
 
 #ifdef HWNAS_HAVE_MPI
 
