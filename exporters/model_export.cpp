@@ -50,7 +50,8 @@ std::vector<std::string> export_c_files(const ModelToExport& m, const std::strin
 }
 
 std::vector<std::string> export_onnx_files(const ModelToExport& m, const std::string& dir) {
-  write_source_files(dir, {{"model_float.onnx", export_onnx_float(m.folded, m.arch.name(), m.description)},
+  if (!m.folded) throw UserError("ONNX export of " + m.arch.name() + ": no float model given");
+  write_source_files(dir, {{"model_float.onnx", export_onnx_float(*m.folded, m.arch.name(), m.description)},
                            {"model_int8.onnx", export_onnx_qdq(m.int8, m.arch.name(), m.description)}});
   return {"onnx/model_float.onnx", "onnx/model_int8.onnx"};
 }

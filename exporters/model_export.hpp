@@ -26,7 +26,7 @@ std::vector<ExportFormat> parse_export_formats(const std::string& name);
 struct ModelToExport {
   const Architecture& arch;
   const QuantizedModel& int8;   ///< the int8 model the search scored
-  const FoldedModel& folded;    ///< the trained float network, batch norm folded
+  const FoldedModel* folded;    ///< the trained float network, batch norm folded (ONNX only)
   std::string description;      ///< the generated files' opening comment
   std::vector<McuSpec> boards;  ///< whose predicted costs the C export reports (the run's targets)
 };

@@ -2,6 +2,7 @@
 #include "search/history.hpp"
 
 #include <filesystem>
+#include <fstream>
 
 #include <spdlog/spdlog.h>
 
@@ -68,8 +69,12 @@ std::map<std::string, nlohmann::json> latest_record_per_candidate(const std::vec
 }
 
 HistoryWriter::HistoryWriter(std::string path) : m_path(std::move(path)) {
-  std::error_code ec;
-  if (!std::filesystem::exists(m_path, ec)) return;
+  // Only the last byte says whether a line was cut: a long history is not read for it.
+  std::ifstream in(m_path, std::ios::binary | std::ios::ate);
+  if (!in || in.tellg() <= 0) return;
+  in.seekg(-1, std::ios::end);
+  if (in.get() == '\n') return;
+  in.close();
   std::string text = read_file_text(m_path);
   const size_t complete = complete_length(text);
   if (complete == text.size()) return;

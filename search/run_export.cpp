@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -72,8 +73,11 @@ ExportedModel export_one(const std::string& run_dir, const std::string& id, cons
     write_file_atomically(m.dir + "/" + name, read_file_text(source + "/" + name));
     m.files.push_back(name);
   }
-  const FoldedModel folded = fold_model(arch, load_model_weights(source, arch));
-  const ModelToExport model{arch, int8, folded, describe(arch, id, run_dir, record) + "\n" + input_preparation(int8),
+  // The float network only ONNX needs: loading and folding the weights is skipped for C alone.
+  const bool onnx = std::find(request.formats.begin(), request.formats.end(), ExportFormat::kOnnx) != request.formats.end();
+  const std::optional<FoldedModel> folded =
+      onnx ? std::optional<FoldedModel>(fold_model(arch, load_model_weights(source, arch))) : std::nullopt;
+  const ModelToExport model{arch, int8, folded ? &*folded : nullptr, describe(arch, id, run_dir, record) + "\n" + input_preparation(int8),
                             boards};
   const std::vector<std::string> files = export_model_files(model, request.formats, m.dir);
   m.files.insert(m.files.end(), files.begin(), files.end());

@@ -26,10 +26,11 @@ MpiSession::MpiSession() {
   MPI_Comm_size(MPI_COMM_WORLD, &m_size);
   MPI_Comm local;
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, m_rank, MPI_INFO_NULL, &local);
-  MPI_Comm_size(local, &m_local_ranks);
+  int local_ranks = 1;
+  MPI_Comm_size(local, &local_ranks);
   int controller_here = m_rank == 0 && m_size > 1 ? 1 : 0, controllers = 0;
   MPI_Allreduce(&controller_here, &controllers, 1, MPI_INT, MPI_SUM, local);
-  m_local_workers = std::max(1, m_local_ranks - controllers);
+  m_local_workers = std::max(1, local_ranks - controllers);
   MPI_Comm_free(&local);
 }
 

@@ -36,8 +36,6 @@ class MpiSession {
 
   int rank() const { return m_rank; }
   int size() const { return m_size; }
-  /// Ranks on this node (a shared-memory communicator's size).
-  int local_ranks() const { return m_local_ranks; }
   /// Ranks on this node that train: all but rank 0 (the controller, which only waits),
   /// when there are several ranks; at least 1.
   int local_workers() const { return m_local_workers; }
@@ -59,7 +57,6 @@ class MpiSession {
  private:
   int m_rank = 0;
   int m_size = 1;
-  int m_local_ranks = 1;
   int m_local_workers = 1;
 };
 
