@@ -121,7 +121,7 @@ TEST_SUITE("fake_quantization") {
     Eigen::VectorXf fake = net.parameters();
     for (const ParamBlock& b : net.blocks())
       if (b.name == "kernel") {
-        const int64_t channels = deployed.arch.layer(size_t(b.layer)).output_shape.c;
+        const int64_t channels = weight_scale_count(deployed.arch.layer(size_t(b.layer)));
         fake_quantize_weights(net.parameters().data() + b.offset, b.size / channels, channels,
                               fake.data() + b.offset);
       }

@@ -128,20 +128,26 @@ void check_int8_matches_simulation(const Architecture& arch) {
   // boundary (the multiplier's 31 bits, then two roundings): a few percent at most.
   CHECK(double(s.off_by_one) <= 0.1 * double(s.elements));
   CHECK(score_error(folded, q, inputs) < 0.15);
-  // Per-channel symmetric weights use the full int8 range in every non-zero channel.
-  for (const QuantizedOp& o : q.ops)
+  // Symmetric weights use the full int8 range: per output channel for convolutions
+  // (every non-zero channel), over the whole tensor for dense ops, whose channels share
+  // one scale.
+  for (const QuantizedOp& o : q.ops) {
+    const bool per_tensor = per_tensor_weights(o.deploy.kind);
     for (size_t c = 0; c < o.weight_scales.size(); ++c) {
+      if (per_tensor) CHECK(o.weight_scales[c] == o.weight_scales[0]);
       int largest = 0;
       for (size_t i = 0; i < o.weights.size(); ++i) {
-        const bool in_channel = o.deploy.kind == DeployKind::kConv ||
-                                        o.deploy.kind == DeployKind::kPointwiseConv ||
-                                        o.deploy.kind == DeployKind::kDense
+        const bool output_major = o.deploy.kind == DeployKind::kConv ||
+                                  o.deploy.kind == DeployKind::kPointwiseConv ||
+                                  o.deploy.kind == DeployKind::kDense;
+        const bool in_channel = per_tensor || (output_major
                                     ? i / (o.weights.size() / o.weight_scales.size()) == c
-                                    : i % o.weight_scales.size() == c;
+                                    : i % o.weight_scales.size() == c);
         if (in_channel) largest = std::max(largest, std::abs(int(o.weights[i])));
       }
       CHECK(largest == 127);
     }
+  }
 }
 
 }  // namespace

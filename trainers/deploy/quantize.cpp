@@ -40,8 +40,12 @@ int32_t saturate_int32(double v) {
                             double(std::numeric_limits<int32_t>::max())));
 }
 
-// Per-output-channel symmetric weights (zero point 0, scale max|w| / 127), int32 biases
-// at input_scale * weight_scale, and the requantisation multiplier of each channel.
+// Symmetric weights (zero point 0, scale max|w| / 127), int32 biases at input_scale *
+// weight_scale, and the requantisation multiplier of each output channel. Convolutions
+// take one scale per output channel; dense weights one scale for the whole tensor, as
+// TF Lite's converter makes them: TF Lite 2.x and Arm NN run per-channel FULLY_CONNECTED
+// wrongly or not at all, and TF Lite Micro only since 2024. The per-tensor scale is still
+// stored once per output channel, so every consumer reads one layout.
 void quantize_weights(const FoldedOp& f, QuantParams in, QuantParams out, QuantizedOp& q) {
   const size_t channels = f.bias.size();
   std::vector<double> max_abs(channels, 0.0);
@@ -49,6 +53,8 @@ void quantize_weights(const FoldedOp& f, QuantParams in, QuantParams out, Quanti
     double& m = max_abs[size_t(weight_channel(f, i))];
     m = std::max(m, std::abs(f.weights[i]));
   }
+  if (per_tensor_weights(f.deploy.kind))
+    std::fill(max_abs.begin(), max_abs.end(), *std::max_element(max_abs.begin(), max_abs.end()));
   for (size_t c = 0; c < channels; ++c) {
     const float ws = max_abs[c] > 0.0 ? float(max_abs[c] / 127.0) : 1.0f;
     const double bias_scale = double(in.scale) * double(ws);

@@ -45,6 +45,10 @@ std::pair<int32_t, int32_t> activation_range(Activation activation, QuantParams 
 ///    output_scale.
 ///  - kPool, kReshape: none (output parameters equal the input's, as TF Lite requires).
 ///  - kSoftmax: none (output scale 1/256, zero point -128).
+/// Whether an op's int8 weights share one scale (dense, as TF Lite's FULLY_CONNECTED)
+/// rather than one per output channel (convolutions); see quantize.cpp.
+inline bool per_tensor_weights(DeployKind kind) { return kind == DeployKind::kDense; }
+
 struct QuantizedOp {
   DeployOp deploy;
   WindowGeometry geometry;
@@ -53,7 +57,7 @@ struct QuantizedOp {
   int32_t activation_min = -128;  ///< the output clamp, fused activation included
   int32_t activation_max = 127;
   std::vector<int8_t> weights;
-  std::vector<float> weight_scales;  ///< per output channel
+  std::vector<float> weight_scales;  ///< per output channel (all equal: per_tensor_weights)
   std::vector<int32_t> biases;       ///< per output channel
   std::vector<QuantizedMultiplier> output_multipliers;
   std::vector<QuantizedMultiplier> input_multipliers;

@@ -61,6 +61,10 @@ void FakeQuantization::quantize_output(int layer, int tensor, bool observe) {
   l.hi.setConstant(m_max_batch, -kInf);
 }
 
+int64_t weight_scale_count(const Layer& layer) {
+  return layer.op == OpKind::kDense ? 1 : layer.output_shape.c;
+}
+
 void FakeQuantization::quantize_weights(const ParamBlock& block, int64_t channels) {
   assert(block.trainable && channels > 0 && block.size % channels == 0);
   m_weights.push_back({block.offset, block.size / channels, channels});

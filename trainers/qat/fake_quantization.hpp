@@ -17,11 +17,16 @@
 
 namespace hwnas {
 
-/// Per output channel c, symmetric int8 like quantize(): s_c = max|w_c| / 127 and
+/// Per column c (an output channel, or the whole kernel: weight_scale_count), symmetric
+/// int8 like quantize(): s_c = max|w_c| / 127 and
 /// w~ = s_c * clamp(round(w / s_c), -127, 127) (w~ = w in an all-zero channel).
 /// `w` is (rows x channels) row-major, the Network's layout of conv, depthwise and dense
 /// kernels, so column c is output channel c.
 void fake_quantize_weights(const float* w, int64_t rows, int64_t channels, float* out);
+
+/// How many weight scales `layer`'s kernel has, as quantize() makes them: one per output
+/// channel, except one for a dense layer (per_tensor_weights).
+int64_t weight_scale_count(const Layer& layer);
 
 /// Per tensor, asymmetric int8: x~ = s * (clamp(round(x / s) + z, -128, 127) - z).
 float fake_quantize_value(float x, QuantParams q);

@@ -47,7 +47,7 @@ std::unique_ptr<FakeQuantization> make_fake_quantization(const DeployedArchitect
   }
   for (const ParamBlock& b : net.blocks())
     if (b.trainable && b.name == "kernel")
-      fq->quantize_weights(b, deployed.arch.layer(size_t(b.layer)).output_shape.c);
+      fq->quantize_weights(b, weight_scale_count(deployed.arch.layer(size_t(b.layer))));
   return fq;
 }
 
