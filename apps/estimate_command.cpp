@@ -8,6 +8,7 @@
 
 #include "estimators/calibration.hpp"
 #include "estimators/cost_model.hpp"
+#include "exporters/tflite_import.hpp"
 #include "space/arch_json.hpp"
 #include "util/json_reader.hpp"
 
@@ -134,7 +135,7 @@ void print_tables(const Architecture& arch, const RuntimeProfile& profile, const
 }  // namespace
 
 int run_estimate_command(const EstimateOptions& o) {
-  const Architecture arch = load_architecture(o.arch_path);
+  const Architecture arch = load_network_file(o.arch_path);
   const RuntimeProfile profile = resolve_runtime_profile(o.profile, "", "command line", "--profile");
   // A calibration is for one core family, so it goes with one board.
   if (!o.calibration.empty() && o.mcu == "all")

@@ -10,13 +10,13 @@
 namespace hwnas {
 
 CLI::App* add_export_subcommand(CLI::App& app, ExportCommandOptions& o) {
-  auto* sub = app.add_subcommand("export", "write a run's models as deployable files (C, ONNX) with their cost reports");
+  auto* sub = app.add_subcommand("export", "write a run's models as deployable files (C, ONNX, TF Lite) with their cost reports");
   sub->add_option("run_dir", o.run_dir, "the run directory")->required()->check(CLI::ExistingDirectory);
   auto* pareto = sub->add_flag("--pareto", o.pareto, "the run's Pareto set, every target (the default)");
   sub->add_option("--ids", o.ids, "candidate identities, comma separated (see history.jsonl or pareto.json)")
       ->delimiter(',')
       ->excludes(pareto);
-  sub->add_option("--format", o.format, "onnx, c or all")->capture_default_str();
+  sub->add_option("--format", o.format, "c, onnx, tflite or all")->capture_default_str();
   sub->add_option("--out", o.out, "output folder (default: RUN_DIR/export)");
   sub->fallthrough();
   return sub;

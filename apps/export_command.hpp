@@ -1,4 +1,4 @@
-// This file implements `nas-run export RUN_DIR [--pareto | --ids ID,...] [--format onnx|c|all]
+// This file implements `nas-run export RUN_DIR [--pareto | --ids ID,...] [--format c|onnx|tflite|all]
 // [--out DIR]`: the exporters over a finished (or stopped) run's models.
 #pragma once
 

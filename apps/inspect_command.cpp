@@ -8,6 +8,7 @@
 
 #include "estimators/footprint_bounds.hpp"
 #include "space/arch_identity.hpp"
+#include "exporters/tflite_import.hpp"
 #include "space/arch_json.hpp"
 
 namespace hwnas {
@@ -48,7 +49,7 @@ void print_table(const Architecture& arch) {
 }  // namespace
 
 int run_inspect_command(const std::string& arch_path, bool json) {
-  const Architecture arch = load_architecture(arch_path);
+  const Architecture arch = load_network_file(arch_path);
   if (json) std::cout << inspect_json(arch).dump(2) << "\n";
   else print_table(arch);
   return 0;

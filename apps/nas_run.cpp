@@ -234,8 +234,8 @@ void build_cli(CLI::App& app, Options& o) {
   auto* validate = app.add_subcommand("validate", "check a config without running it");
   validate->add_option("config", o.config, "config.json")->required()->check(CLI::ExistingFile);
 
-  auto* inspect = app.add_subcommand("inspect", "per-layer shapes, parameters and MACs of an arch.json");
-  inspect->add_option("arch", o.arch, "arch.json")->required()->check(CLI::ExistingFile);
+  auto* inspect = app.add_subcommand("inspect", "per-layer shapes, parameters and MACs of an arch.json or a .tflite model");
+  inspect->add_option("arch", o.arch, "arch.json, or a .tflite file (its structure is read back)")->required()->check(CLI::ExistingFile);
   inspect->add_flag("--json", o.json, "print JSON instead of a table");
 
   auto* space = app.add_subcommand("space", "size of a config's search space and the ranges of its networks");
@@ -251,8 +251,8 @@ void build_cli(CLI::App& app, Options& o) {
   space->callback([&o] {
     if (o.sample > 0 && o.out.empty()) throw CLI::ValidationError("--sample", "needs --out DIR");
   });
-  auto* estimate = app.add_subcommand("estimate", "flash, peak RAM, latency and energy of an arch.json on MCUs");
-  estimate->add_option("arch", o.estimate.arch_path, "arch.json")->required()->check(CLI::ExistingFile);
+  auto* estimate = app.add_subcommand("estimate", "flash, peak RAM, latency and energy of an arch.json or a .tflite model on MCUs");
+  estimate->add_option("arch", o.estimate.arch_path, "arch.json, or a .tflite file (its structure is read back)")->required()->check(CLI::ExistingFile);
   estimate->add_option("--mcu", o.estimate.mcu, "a board of configs/mcus.json, or all")->capture_default_str();
   estimate->add_option("--profile", o.estimate.profile, "runtime profile: tflm-cmsis-nn, hwnas-c or a profile .json")
       ->capture_default_str();

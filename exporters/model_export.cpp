@@ -10,6 +10,8 @@
 #include "estimators/runtime_profile.hpp"
 #include "exporters/c_export.hpp"
 #include "exporters/onnx_export.hpp"
+#include "exporters/tflite_export.hpp"
+#include "exporters/tflm_export.hpp"
 #include "util/errors.hpp"
 
 namespace hwnas {
@@ -22,27 +24,35 @@ std::string numbers(const std::vector<double>& values) {
   return text;
 }
 
-// The hwnas-c profile on each board: what the generated C is predicted to take.
-std::vector<CostTarget> c_targets(const std::vector<McuSpec>& boards) {
-  const RuntimeProfile* profile = RuntimeProfiles::builtin().find("hwnas-c");
-  std::vector<CostTarget> targets;
-  for (const McuSpec& mcu : boards) targets.push_back(CostTarget::make(mcu, *profile));
-  return targets;
+// What `runtime` is predicted to take on each board: each target's report once (the order
+// search can be costly), and their JSON for the format's cost_report.json.
+struct RuntimeCosts {
+  std::vector<CostReport> reports;
+  nlohmann::json json = nlohmann::json::array();
+};
+
+RuntimeCosts runtime_costs(const ModelToExport& m, const std::string& runtime, const std::string& format) {
+  if (m.boards.empty()) throw UserError(format + " export of " + m.arch.name() + ": no target board to plan its memory for");
+  const RuntimeProfile* profile = RuntimeProfiles::builtin().find(runtime);
+  RuntimeCosts costs;
+  for (const McuSpec& mcu : m.boards) {
+    const CostTarget target = CostTarget::make(mcu, *profile);
+    costs.reports.push_back(cost_report(m.arch, target));
+    costs.json.push_back(cost_report_json(costs.reports.back(), target));
+  }
+  return costs;
+}
+
+SourceFile cost_report_file(const RuntimeCosts& costs) {
+  return {"cost_report.json", nlohmann::json{{"targets", costs.json}}.dump(2) + "\n"};
 }
 
 std::vector<std::string> export_c_files(const ModelToExport& m, const std::string& dir) {
-  // Each target's report is computed once (the order search can be costly); the arena
-  // layout does not depend on the board, so the first target's plan serves every one.
-  const std::vector<CostTarget> targets = c_targets(m.boards);
-  if (targets.empty()) throw UserError("C export of " + m.arch.name() + ": no target board to plan its memory for");
-  std::vector<CostReport> costs;
-  nlohmann::json reports = nlohmann::json::array();
-  for (const CostTarget& t : targets) {
-    costs.push_back(cost_report(m.arch, t));
-    reports.push_back(cost_report_json(costs.back(), t));
-  }
-  std::vector<SourceFile> files = export_c(m.int8, costs.front().plan, m.description, op_layer_names(m.arch, m.int8));
-  files.push_back({"cost_report.json", nlohmann::json{{"targets", reports}}.dump(2) + "\n"});
+  // The arena layout does not depend on the board, so the first target's plan serves every one.
+  const RuntimeCosts costs = runtime_costs(m, "hwnas-c", "C");
+  std::vector<SourceFile> files =
+      export_c(m.int8, costs.reports.front().plan, m.description, op_layer_names(m.arch, m.int8));
+  files.push_back(cost_report_file(costs));
   write_source_files(dir, files);
   std::vector<std::string> names;
   for (const SourceFile& f : files) names.push_back("c/" + f.name);
@@ -56,13 +66,36 @@ std::vector<std::string> export_onnx_files(const ModelToExport& m, const std::st
   return {"onnx/model_float.onnx", "onnx/model_int8.onnx"};
 }
 
+// The ops go in the first target's planned order, the order TF Lite Micro then runs them
+// in (scratch sizes, and so the best order, may differ a little between cores).
+std::vector<std::string> export_tflite_files(const ModelToExport& m, const std::string& dir) {
+  const RuntimeCosts costs = runtime_costs(m, "tflm-cmsis-nn", "TF Lite");
+  TfliteExportOptions options;
+  options.description = m.description;
+  options.op_names = op_layer_names(m.arch, m.int8);
+  options.schedule = costs.reports.front().plan.schedule;
+  const std::string flatbuffer = export_tflite(m.int8, options);
+  std::vector<TflmArena> arenas;
+  for (size_t i = 0; i < m.boards.size(); ++i)
+    arenas.push_back({m.boards[i].name, costs.reports[i].totals.ram.arena + costs.reports[i].totals.ram.persistent});
+  std::vector<SourceFile> files = {{"model_int8.tflite", flatbuffer}};
+  for (SourceFile& f : export_tflm_sources(flatbuffer, tflite_resolver_methods(m.int8), arenas, m.description))
+    files.push_back(std::move(f));
+  files.push_back(cost_report_file(costs));
+  write_source_files(dir, files);
+  std::vector<std::string> names;
+  for (const SourceFile& f : files) names.push_back("tflite/" + f.name);
+  return names;
+}
+
 }  // namespace
 
 std::vector<ExportFormat> parse_export_formats(const std::string& name) {
   if (name == "c") return {ExportFormat::kC};
   if (name == "onnx") return {ExportFormat::kOnnx};
-  if (name == "all") return {ExportFormat::kC, ExportFormat::kOnnx};
-  throw UserError("--format: expected onnx, c or all, got \"" + name + "\"");
+  if (name == "tflite") return {ExportFormat::kTflite};
+  if (name == "all") return {ExportFormat::kC, ExportFormat::kOnnx, ExportFormat::kTflite};
+  throw UserError("--format: expected c, onnx, tflite or all, got \"" + name + "\"");
 }
 
 std::string input_preparation(const QuantizedModel& model) {
@@ -82,8 +115,9 @@ std::vector<std::string> export_model_files(const ModelToExport& model, const st
                                             const std::string& dir) {
   std::vector<std::string> files;
   for (ExportFormat format : formats) {
-    const std::vector<std::string> written =
-        format == ExportFormat::kC ? export_c_files(model, dir + "/c") : export_onnx_files(model, dir + "/onnx");
+    const std::vector<std::string> written = format == ExportFormat::kC      ? export_c_files(model, dir + "/c")
+                                             : format == ExportFormat::kOnnx ? export_onnx_files(model, dir + "/onnx")
+                                                                             : export_tflite_files(model, dir + "/tflite");
     files.insert(files.end(), written.begin(), written.end());
   }
   return files;

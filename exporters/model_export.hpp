@@ -1,7 +1,9 @@
 // This file implements the export of one trained model, held in memory, as deployable
 // files: the generated C (model.h, model.c, the portable kernels and what the hwnas-c
-// profile predicts it takes on each board) and ONNX (model_float.onnx, the trained float
-// network with batch norm folded, and model_int8.onnx, the scored int8 model as QDQ).
+// profile predicts it takes on each board), ONNX (model_float.onnx, the trained float
+// network with batch norm folded, and model_int8.onnx, the scored int8 model as QDQ) and
+// TF Lite (model_int8.tflite, the scored int8 model, with the TF Lite Micro sources
+// model_data.{h,cc} and what the tflm-cmsis-nn profile predicts on each board).
 // Exporters only write files from models; reading a run directory lives in
 // search/run_export.hpp.
 #pragma once
@@ -16,9 +18,9 @@
 
 namespace hwnas {
 
-enum class ExportFormat { kC, kOnnx };
+enum class ExportFormat { kC, kOnnx, kTflite };
 
-/// The format names `--format` accepts ("onnx", "c", "all") and their formats.
+/// The format names `--format` accepts ("c", "onnx", "tflite", "all") and their formats.
 /// @throws UserError naming the accepted values.
 std::vector<ExportFormat> parse_export_formats(const std::string& name);
 
@@ -35,7 +37,7 @@ struct ModelToExport {
 /// standardisation, which the model itself does not contain), for the description.
 std::string input_preparation(const QuantizedModel& model);
 
-/// Writes every format's files under `dir` (c/ and onnx/), atomically; returns their
+/// Writes every format's files under `dir` (c/, onnx/, tflite/), atomically; returns their
 /// paths relative to `dir`. @throws UserError on I/O failure.
 std::vector<std::string> export_model_files(const ModelToExport& model, const std::vector<ExportFormat>& formats,
                                             const std::string& dir);

@@ -12,28 +12,33 @@
 #           and, from npm, onnxruntime-node into tests/onnx/ (ONNX Runtime runs the
 #           exported models), and Slurm (slurmctld, slurmd, munge) for the test of the batch
 #           scripts on a one-node cluster. --no-install-recommends below keeps the Arm set
-#           near 800 MB (with recommends apt adds 3 GB)
+#           near 800 MB (with recommends apt adds 3 GB). The .tflite exports are checked
+#           in two independent runtimes: Debian's Arm NN 20.08 (TfLite parser + CpuRef
+#           backend) and TF Lite 2.2's C library, taken from the npm tarball node-tflite@0.0.2
+#           into tests/tflite/package/ (npm pack + integrity check, no Node addon build)
 #   torch : Debian's python3-torch, for the benchmarks against PyTorch (call it with
 #           /usr/bin/python3: a pyenv python3 on the PATH never sees Debian's packages)
 #   python: Debian's python3, for the benchmark scripts that need nothing else
 set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config zlib1g-dev libeigen3-dev libtbb-dev nlohmann-json3-dev
-            libspdlog-dev doctest-dev libcli11-dev libprotobuf-dev libonnx-dev libopenmpi-dev openmpi-bin)
+            libspdlog-dev doctest-dev libcli11-dev libprotobuf-dev libonnx-dev libopenmpi-dev openmpi-bin
+            libflatbuffers-dev flatbuffers-compiler)
 dataset_pkgs=(dataset-fashion-mnist)
-test_pkgs=(python3-onnx gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm slurmctld slurmd slurm-client munge)
+test_pkgs=(python3-onnx gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm slurmctld slurmd slurm-client munge
+           libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22)
 # Node.js and npm from Debian, unless a node and npm are already on the PATH.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then test_pkgs+=(nodejs npm); fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 wanted=()
-want_ort=0
+want_npm=0
 [ $# -eq 0 ] && set -- build
 for profile in "$@"; do
   case "$profile" in
     build) wanted+=("${build_pkgs[@]}") ;;
     run) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}") ;;
-    test) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}" "${test_pkgs[@]}"); want_ort=1 ;;
+    test) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}" "${test_pkgs[@]}"); want_npm=1 ;;
     torch) wanted+=(python3-torch) ;;
     python) wanted+=(python3) ;;
     *) echo "install-deps.sh: unknown profile '$profile' (expected build, run, test, torch or python)" >&2; exit 2 ;;
@@ -52,15 +57,49 @@ done
 # ONNX Runtime for the exporter tests, from npm (tests/onnx/package.json pins it). The skip
 # keeps its install script from fetching CUDA binaries outside npm; the CPU build is bundled.
 install_onnxruntime() {
-  [ "$want_ort" = 1 ] || return 0
+  [ "$want_npm" = 1 ] || return 0
   [ -d "$root/tests/onnx/node_modules/onnxruntime-node" ] && return 0
   echo "install-deps: installing onnxruntime-node into tests/onnx (npm)"
   (cd "$root/tests/onnx" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error)
 }
 
+# TF Lite 2.2's C library for tests/tflite/tflite_c_runner: Debian ships no TF Lite, and the
+# npm tarball node-tflite@0.0.2 bundles libtensorflowlite_c.so (linux x86_64) with its C API
+# headers. Only the tarball is used: `npm pack` fetches it without running any install script,
+# and its sha512 must equal the integrity npm published for it.
+tflite_pkg="node-tflite@0.0.2"
+tflite_tgz="node-tflite-0.0.2.tgz"
+tflite_integrity="sha512-YdPBblO2Ey1WS4ubvSsNt2Xf3AjSs9hqPmYkCbZWv0+ZWDsx2mfsL5XjdQdwM9v2+zF7qo8E3gKhqwBY/1fCtQ=="
+install_tflite() {
+  [ "$want_npm" = 1 ] || return 0
+  local dir="$root/tests/tflite"
+  [ -f "$dir/package/tflite/linux_x86_64/libtensorflowlite_c.so" ] && return 0
+  echo "install-deps: fetching $tflite_pkg into tests/tflite (npm pack)"
+  mkdir -p "$dir"
+  (cd "$dir" && npm pack "$tflite_pkg" --no-audit --no-fund --loglevel=error >/dev/null)
+  # The integrity is base64; coreutils' sha512sum prints hex, so compare in hex.
+  local want got
+  want=$(printf '%s' "${tflite_integrity#sha512-}" | base64 -d | od -An -v -tx1 | tr -d ' \n')
+  got=$(sha512sum "$dir/$tflite_tgz" | cut -d' ' -f1)
+  if [ "$got" != "$want" ]; then
+    rm -f "$dir/$tflite_tgz"
+    echo "install-deps: $tflite_tgz does not match the integrity npm published for $tflite_pkg; deleted it" >&2
+    echo "  expected sha512 $want" >&2
+    echo "  got      sha512 $got" >&2
+    exit 1
+  fi
+  # Extract beside, then rename: an interrupted tar never leaves a package/ that looks complete.
+  rm -rf "$dir/package" "$dir/package.partial"
+  mkdir "$dir/package.partial"
+  tar -xzf "$dir/$tflite_tgz" -C "$dir/package.partial"
+  mv "$dir/package.partial/package" "$dir/package"
+  rmdir "$dir/package.partial"
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all packages present"
   install_onnxruntime
+  install_tflite
   exit 0
 fi
 
@@ -73,3 +112,4 @@ echo "install-deps: installing ${missing[*]}"
 $SUDO apt-get update -q
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 install_onnxruntime
+install_tflite

@@ -5,7 +5,7 @@
 //   model_int8.json + model_int8.bin        the int8 model the search scored
 //   cost_report.json                        per target: flash, RAM, latency, energy, and the
 //                                           operator order and buffer plan assumed
-//   c/, onnx/                               the formats of exporters/model_export.hpp
+//   c/, onnx/, tflite/                      the formats of exporters/model_export.hpp
 // and OUT/export.json lists the exported models with their accuracies and costs.
 #pragma once
 
@@ -19,7 +19,7 @@ namespace hwnas {
 struct ExportRequest {
   std::string run_dir;
   std::vector<std::string> ids;  ///< candidate identities; empty: the run's Pareto set
-  std::vector<ExportFormat> formats = {ExportFormat::kC, ExportFormat::kOnnx};
+  std::vector<ExportFormat> formats = {ExportFormat::kC, ExportFormat::kOnnx, ExportFormat::kTflite};
   std::string out;  ///< empty: RUN_DIR/export
 };
 

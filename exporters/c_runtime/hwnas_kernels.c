@@ -29,14 +29,12 @@ static int32_t rounding_divide_by_pot(int32_t x, int exponent) {
 }
 
 int32_t hwnas_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int32_t shift) {
-  /* Single rounding (TFLITE_SINGLE_ROUNDING): one rounding of the exact 64-bit product. */
-  const int total_shift = 31 - (int)shift;
-  const int64_t round = (int64_t)1 << (total_shift - 1);
-  /* NOTE: >> of a negative int64_t is an arithmetic shift on every compiler we target. */
-  int64_t result = ((int64_t)x * (int64_t)multiplier + round) >> total_shift;
-  if (result > HWNAS_INT32_MAX) result = HWNAS_INT32_MAX;
-  if (result < HWNAS_INT32_MIN) result = HWNAS_INT32_MIN;
-  return (int32_t)result;
+  /* TF Lite's default double rounding: a rounding high multiply of x * 2^left_shift, then a
+     rounding right shift (as TF Lite Micro and CMSIS-NN compute it by default). */
+  int64_t shifted = shift > 0 ? (int64_t)x * ((int64_t)1 << shift) : (int64_t)x;
+  if (shifted > HWNAS_INT32_MAX) shifted = HWNAS_INT32_MAX;
+  if (shifted < HWNAS_INT32_MIN) shifted = HWNAS_INT32_MIN;
+  return rounding_divide_by_pot(srdhm((int32_t)shifted, multiplier), shift > 0 ? 0 : (int)-shift);
 }
 
 static int32_t requantize(int32_t x, hwnas_requant r) {

@@ -47,22 +47,37 @@ inline int32_t rounding_divide_by_power_of_two(int32_t x, int exponent) {
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
 
-/// TF Lite's MultiplyByQuantizedMultiplier in its single-rounding form
-/// (TFLITE_SINGLE_ROUNDING; CMSIS-NN's CMSIS_NN_USE_SINGLE_ROUNDING): the exact 64-bit
-/// product x * multiplier, rounded once (half up) by the shift 31 - shift, saturated to
-/// int32. So it is round(x * real multiplier) up to the Q31 mantissa's precision, the
-/// rounding ONNX's QuantizeLinear applies too (there, ties go to even). The default
-/// double rounding (high mul, then shift) is off by one on about 2^-(right shift) of the
-/// values, and those differences grow layer by layer. Requires -31 <= shift <= 30.
-inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
+/// How a requantisation rounds.
+///  - kDouble: TF Lite's MultiplyByQuantizedMultiplier as TF Lite, TF Lite Micro and
+///    CMSIS-NN build it by default: gemmlowp's rounding high multiply of x * 2^left_shift,
+///    then a rounding right shift. What a board runs, so what the search scores.
+///  - kSingle: the exact 64-bit product x * multiplier rounded once (half up) by the shift
+///    31 - shift (TFLITE_SINGLE_ROUNDING, CMSIS_NN_USE_SINGLE_ROUNDING): round(x * real
+///    multiplier) up to the Q31 mantissa's precision, which runtimes that requantise in
+///    float (Arm NN's CpuRef, ONNX Runtime's QDQ) reproduce. The two differ by one on
+///    about 2^-(right shift) of the values, and such differences grow layer by layer.
+enum class Rounding { kDouble, kSingle };
+
+/// x * multiplier * 2^(shift - 31), rounded as `rounding` says, saturated to int32.
+/// Requires -31 <= shift <= 30.
+inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift,
+                                                Rounding rounding = Rounding::kDouble) {
   assert(shift >= -31 && shift <= 30);
+  if (rounding == Rounding::kDouble) {
+    const int64_t shifted = shift > 0 ? int64_t(x) * (int64_t(1) << shift) : int64_t(x);
+    const auto clamped = int32_t(std::clamp<int64_t>(shifted, std::numeric_limits<int32_t>::min(),
+                                                     std::numeric_limits<int32_t>::max()));
+    return rounding_divide_by_power_of_two(saturating_rounding_doubling_high_mul(clamped, multiplier),
+                                           shift > 0 ? 0 : -shift);
+  }
   const int total_shift = 31 - shift;
   const int64_t round = int64_t(1) << (total_shift - 1);
   const int64_t result = (int64_t(x) * int64_t(multiplier) + round) >> total_shift;
   return int32_t(std::clamp<int64_t>(result, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
 }
-inline int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplier m) {
-  return multiply_by_quantized_multiplier(x, m.multiplier, m.shift);
+inline int32_t multiply_by_quantized_multiplier(int32_t x, QuantizedMultiplier m,
+                                                Rounding rounding = Rounding::kDouble) {
+  return multiply_by_quantized_multiplier(x, m.multiplier, m.shift, rounding);
 }
 
 // gemmlowp's fixed-point numbers (fixedpoint.h), as raw int32 values: a raw value r with

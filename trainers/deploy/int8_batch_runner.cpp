@@ -22,7 +22,7 @@ using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajo
 // Per output channel: bias, then multiply_by_quantized_multiplier, zero point, clamp.
 // NOTE: separate arrays (not QuantizedOp's pairs), so that the loop vectorises.
 struct Requantization {
-  std::vector<int32_t> bias, multiplier, total_shift;  // total_shift: 31 - shift
+  std::vector<int32_t> bias, multiplier, left_shift, right_shift;
   int32_t zero_point = 0, min = -128, max = 127;
 };
 
@@ -31,7 +31,8 @@ Requantization prepare_requantization(const QuantizedOp& op, QuantParams out) {
   r.bias = op.biases;
   for (const QuantizedMultiplier& m : op.output_multipliers) {
     r.multiplier.push_back(m.multiplier);
-    r.total_shift.push_back(31 - m.shift);
+    r.left_shift.push_back(std::max(m.shift, 0));
+    r.right_shift.push_back(std::max(-m.shift, 0));
   }
   r.zero_point = out.zero_point;
   r.min = op.activation_min;
@@ -50,19 +51,27 @@ int32_t input_zero_point(const QuantizedModel& model, const QuantizedOp& op) {
 }
 
 // The int8 outputs of one pixel from its accumulators (integers, held as T):
-// multiply_by_quantized_multiplier (fixed_point.hpp: one rounding of the 64-bit product)
-// in a form the compiler vectorises (int64 lanes, no branches). |acc + bias| < 2^31 and
-// the multiplier < 2^31, so the product and its rounding term fit in int64.
+// multiply_by_quantized_multiplier (fixed_point.hpp, double rounding) in a form the
+// compiler vectorises (int64 lanes, selects instead of branches): the rounding high
+// multiply (its truncating division as a shift of a biased value), then the rounding
+// right shift. |acc + bias| < 2^31 and the multiplier < 2^31, so every step fits in int64.
 template <typename T>
 void requantize(const Requantization& r, int cout, const T* acc, int8_t* y) {
   constexpr int64_t kMin = std::numeric_limits<int32_t>::min();
   constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+  constexpr int64_t kHalf = int64_t(1) << 30, kOne = int64_t(1) << 31;
   const int32_t* bias = r.bias.data();
   const int32_t* multiplier = r.multiplier.data();
-  const int32_t* shift = r.total_shift.data();
+  const int32_t* left = r.left_shift.data();
+  const int32_t* right = r.right_shift.data();
   for (int c = 0; c < cout; ++c) {
-    const int64_t x = int64_t(int32_t(acc[c]) + bias[c]);
-    const int64_t v = std::clamp((x * int64_t(multiplier[c]) + (int64_t(1) << (shift[c] - 1))) >> shift[c], kMin, kMax);
+    const int64_t x = std::clamp(int64_t(int32_t(acc[c]) + bias[c]) << left[c], kMin, kMax);
+    const int64_t ab = x * int64_t(multiplier[c]);
+    const int64_t nudged = ab + (ab >= 0 ? kHalf : 1 - kHalf);
+    const int64_t high = (nudged >= 0 ? nudged : nudged + kOne - 1) >> 31;
+    const int64_t mask = (int64_t(1) << right[c]) - 1;
+    const int64_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    const int64_t v = (high >> right[c]) + ((high & mask) > threshold ? 1 : 0);
     y[c] = int8_t(std::clamp(int32_t(v) + r.zero_point, r.min, r.max));
   }
 }

@@ -17,6 +17,7 @@ namespace {
 struct OpContext {
   const QuantizedOp& op;
   QuantParams in, out;
+  Rounding rounding;
   int8_t finish(int32_t acc) const {  // requantised value -> output int8
     return int8_t(std::clamp(acc + out.zero_point, op.activation_min, op.activation_max));
   }
@@ -39,7 +40,7 @@ void conv(const OpContext& c, const int8_t* x, int8_t* y) {
         }
       acc += op.biases[size_t(oc)];
       y[pixel * cout + oc] =
-          c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[size_t(oc)]));
+          c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[size_t(oc)], c.rounding));
     }
   });
 }
@@ -58,7 +59,7 @@ void depthwise(const OpContext& c, const int8_t* x, int8_t* y) {
                  (int32_t(x[(in0 + int64_t(kh) * g.in_w + kw) * g.channels + j / m]) + in_offset);
       acc += op.biases[size_t(j)];
       y[pixel * cm + j] =
-          c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[size_t(j)]));
+          c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[size_t(j)], c.rounding));
     }
   });
 }
@@ -72,7 +73,7 @@ void dense(const OpContext& c, const int8_t* x, int8_t* y) {
     for (size_t i = 0; i < n; ++i)
       acc += int32_t(op.weights[u * n + i]) * (int32_t(x[i]) + in_offset);
     acc += op.biases[u];
-    y[u] = c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[u]));
+    y[u] = c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[u], c.rounding));
   }
 }
 
@@ -87,7 +88,7 @@ void scale(const OpContext& c, const int8_t* x, int8_t* y) {
           int32_t(op.weights[size_t(ch)]) * (int32_t(x[p0 + ch]) - c.in.zero_point) +
           op.biases[size_t(ch)];
       y[p0 + ch] =
-          c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[size_t(ch)]));
+          c.finish(multiply_by_quantized_multiplier(acc, op.output_multipliers[size_t(ch)], c.rounding));
     }
 }
 
@@ -132,7 +133,7 @@ void global_pool(const OpContext& c, const int8_t* x, int8_t* y) {
   for (int64_t j = 0; j < ch; ++j) {
     int32_t acc = 0;
     for (int64_t p = 0; p < pixels; ++p) acc += int32_t(x[p * ch + j]) - c.in.zero_point;
-    acc = multiply_by_quantized_multiplier(acc, c.op.output_multipliers[0]);
+    acc = multiply_by_quantized_multiplier(acc, c.op.output_multipliers[0], c.rounding);
     acc = acc > 0 ? (acc + n / 2) / n : (acc - n / 2) / n;
     y[j] = c.finish(acc);
   }
@@ -147,9 +148,9 @@ void add(const QuantizedModel& m, const OpContext& c, const int8_t* const* input
     for (size_t i = 0; i < op.deploy.inputs.size(); ++i) {
       const int32_t zero_point = m.tensor_params[size_t(op.deploy.inputs[i])].zero_point;
       const int32_t shifted = (int32_t(inputs[i][k]) - zero_point) * (1 << op.left_shift);
-      sum += multiply_by_quantized_multiplier(shifted, op.input_multipliers[i]);
+      sum += multiply_by_quantized_multiplier(shifted, op.input_multipliers[i], c.rounding);
     }
-    y[k] = c.finish(multiply_by_quantized_multiplier(sum, op.output_multipliers[0]));
+    y[k] = c.finish(multiply_by_quantized_multiplier(sum, op.output_multipliers[0], c.rounding));
   }
 }
 
@@ -170,7 +171,7 @@ void concat(const QuantizedModel& m, const OpContext& c, const int8_t* const* in
         const int32_t v = inputs[i][p * ch + j];
         const int32_t r =
             same ? v - in.zero_point
-                 : multiply_by_quantized_multiplier(v - in.zero_point, op.input_multipliers[i]);
+                 : multiply_by_quantized_multiplier(v - in.zero_point, op.input_multipliers[i], c.rounding);
         y[p * cout + offset + j] = c.finish(r);
       }
     offset += ch;
@@ -182,15 +183,16 @@ void activation(const OpContext& c, const int8_t* x, int8_t* y) {
   const int64_t n = c.op.deploy.out_shape.elements();
   for (int64_t i = 0; i < n; ++i)
     y[i] = c.finish(multiply_by_quantized_multiplier(int32_t(x[i]) - c.in.zero_point,
-                                                     c.op.output_multipliers[0]));
+                                                     c.op.output_multipliers[0], c.rounding));
 }
 
 }  // namespace
 
-void run_int8_op(const QuantizedModel& m, size_t index, const int8_t* const* inputs, int8_t* y) {
+void run_int8_op(const QuantizedModel& m, size_t index, const int8_t* const* inputs, int8_t* y,
+                 Rounding rounding) {
   const QuantizedOp& op = m.ops[index];
   const OpContext c{op, m.tensor_params[size_t(op.deploy.inputs[0])],
-                    m.tensor_params[size_t(op.deploy.output)]};
+                    m.tensor_params[size_t(op.deploy.output)], rounding};
   const int8_t* x = inputs[0];
   switch (op.deploy.kind) {
     case DeployKind::kConv:
@@ -233,17 +235,17 @@ void run_int8_op(const QuantizedModel& m, size_t index, const int8_t* const* inp
   }
 }
 
-void run_int8_op(const QuantizedModel& m, size_t index, Int8Tensors& t) {
+void run_int8_op(const QuantizedModel& m, size_t index, Int8Tensors& t, Rounding rounding) {
   const QuantizedOp& op = m.ops[index];
   std::vector<const int8_t*> inputs;
   for (int id : op.deploy.inputs) inputs.push_back(t[size_t(id)].data());
   std::vector<int8_t>& y = t[size_t(op.deploy.output)];
   y.resize(size_t(op.deploy.out_shape.elements()));
-  run_int8_op(m, index, inputs.data(), y.data());
+  run_int8_op(m, index, inputs.data(), y.data(), rounding);
 }
 
-Int8Reference::Int8Reference(const QuantizedModel& model)
-    : m_model(model), m_tensors(model.tensor_shapes.size()) {}
+Int8Reference::Int8Reference(const QuantizedModel& model, Rounding rounding)
+    : m_model(model), m_rounding(rounding), m_tensors(model.tensor_shapes.size()) {}
 
 const std::vector<int8_t>& Int8Reference::run(const float* input) {
   std::vector<int8_t>& q = m_tensors[0];
@@ -256,7 +258,7 @@ const std::vector<int8_t>& Int8Reference::run(const float* input) {
 const std::vector<int8_t>& Int8Reference::run_quantized(const int8_t* input) {
   if (input != m_tensors[0].data())
     m_tensors[0].assign(input, input + m_model.input_shape.elements());
-  for (size_t o = 0; o < m_model.ops.size(); ++o) run_int8_op(m_model, o, m_tensors);
+  for (size_t o = 0; o < m_model.ops.size(); ++o) run_int8_op(m_model, o, m_tensors, m_rounding);
   return m_tensors[size_t(m_model.output_tensor)];
 }
 

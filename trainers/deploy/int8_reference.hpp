@@ -1,7 +1,9 @@
 // This file implements the integer-only reference inference of a QuantizedModel: the
 // arithmetic of TF Lite Micro's int8 reference kernels (which CMSIS-NN reproduces bit for
 // bit): int32 accumulators over (input - input zero point) * weight, int32 bias,
-// requantisation with multiply_by_quantized_multiplier, output zero point, clamp; softmax
+// requantisation with multiply_by_quantized_multiplier (TF Lite's default double rounding;
+// single rounding on request, to check runtimes that requantise in float), output zero
+// point, clamp; softmax
 // in gemmlowp fixed point (int8_softmax.hpp). No float is used inside the op kernels.
 //
 // These are plain loops, one sample at a time: the readable transcription of TF Lite that
@@ -22,16 +24,17 @@ using Int8Tensors = std::vector<std::vector<int8_t>>;
 /// Computes op `op` of `model` on one sample: inputs[i] holds the tensor
 /// op.deploy.inputs[i], `output` receives op.deploy.out_shape elements.
 void run_int8_op(const QuantizedModel& model, size_t op, const int8_t* const* inputs,
-                 int8_t* output);
+                 int8_t* output, Rounding rounding = Rounding::kDouble);
 
 /// Computes op `op` from the tensors its inputs name into tensors[output] (resized).
-void run_int8_op(const QuantizedModel& model, size_t op, Int8Tensors& tensors);
+void run_int8_op(const QuantizedModel& model, size_t op, Int8Tensors& tensors,
+                 Rounding rounding = Rounding::kDouble);
 
 /// Runs a QuantizedModel one sample at a time, reusing its tensors.
 /// NOTE: keeps a reference to the model; one instance per thread.
 class Int8Reference {
  public:
-  explicit Int8Reference(const QuantizedModel& model);
+  explicit Int8Reference(const QuantizedModel& model, Rounding rounding = Rounding::kDouble);
 
   /// Quantises `input` (input_shape elements, float, NHWC) with the input tensor's
   /// parameters (the one float step, done by the application on a board) and runs every op.
@@ -45,6 +48,7 @@ class Int8Reference {
 
  private:
   const QuantizedModel& m_model;
+  Rounding m_rounding;
   Int8Tensors m_tensors;
 };
 
