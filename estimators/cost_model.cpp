@@ -28,8 +28,9 @@ namespace {
 FlashBreakdown flash_of(const DeployGraph& g, const RuntimeProfile& p) {
   FlashBreakdown f;
   std::array<bool, kDeployKindCount> used{};
-  int64_t channels = 0;
+  int64_t channels = 0, weighted_ops = 0;
   for (const auto& op : g.ops()) {
+    weighted_ops += op.weights > 0;
     f.weights += op.weights;
     f.biases += 4 * op.biases;
     channels += op.quant_channels;
@@ -37,7 +38,7 @@ FlashBreakdown flash_of(const DeployGraph& g, const RuntimeProfile& p) {
   }
   f.quant_params = channels * p.model_per_channel_bytes;
   f.model_metadata = p.model_fixed_bytes + int64_t(g.ops().size()) * p.model_per_op_bytes +
-                     int64_t(g.tensors().size()) * p.model_per_tensor_bytes;
+                     int64_t(g.tensors().size()) * p.model_per_tensor_bytes + weighted_ops * p.model_per_weighted_op_bytes;
   // Each kernel's code once, however many kinds run on it.
   std::array<bool, kDeployKindCount> code_used{};
   for (int k = 0; k < kDeployKindCount; ++k)

@@ -91,6 +91,7 @@ void read_flash(JsonReader r, RuntimeProfile& p) {
   p.model_fixed_bytes = r.get_int("model_fixed_bytes", 0, kMaxBytes);
   p.model_per_op_bytes = r.get_int("model_per_op_bytes", 0, 1 << 20);
   p.model_per_tensor_bytes = r.get_int("model_per_tensor_bytes", 0, 1 << 20);
+  p.model_per_weighted_op_bytes = r.get_int_or("model_per_weighted_op_bytes", 0, 0, 1 << 20);
   p.model_per_channel_bytes = r.get_int("model_per_channel_bytes", 0, 1 << 10);
   r.finish();
 }

@@ -63,6 +63,7 @@ struct RuntimeProfile {
   std::array<int, kDeployKindCount> kernel_code_same_as = filled_array(-1);
   int64_t model_fixed_bytes = 0;   ///< model container overhead (flatbuffer header, tables)
   int64_t model_per_op_bytes = 0;
+  int64_t model_per_weighted_op_bytes = 0;  ///< more for an op with weight and bias tensors (and their buffers)
   int64_t model_per_tensor_bytes = 0;
   int64_t model_per_channel_bytes = 0;  ///< stored quantisation parameters per output channel
   // RAM beyond the planned arena

@@ -97,40 +97,48 @@ TEST_SUITE("fixed_point") {
     CHECK(rounding_divide_by_power_of_two(std::numeric_limits<int32_t>::min(), 31) == -1);
   }
 
-  TEST_CASE("multiply_by_quantized_multiplier applies multiplier and shift with one rounding") {
-    // 0.5: 100 * 2^30 / 2^31 = 50.
-    CHECK(multiply_by_quantized_multiplier(100, 1073741824, 0) == 50);
-    // 1.0: 100 * 2^30 / 2^30.
-    CHECK(multiply_by_quantized_multiplier(100, 1073741824, 1) == 100);
-    // 0.1 = 1717986918 * 2^-34.
-    CHECK(multiply_by_quantized_multiplier(1000, quantize_multiplier(0.1)) == 100);
-    CHECK(multiply_by_quantized_multiplier(-1000, quantize_multiplier(0.1)) == -100);
-    // 0.1 * 15 = 1.49999999994 (the Q31 mantissa is a hair under 0.8): one rounding gives
-    // 1. TF Lite's double rounding gives 2: the high mul rounds 11.99999 to 12 first, and
-    // 12 / 8 = 1.5 rounds up.
-    CHECK(multiply_by_quantized_multiplier(15, quantize_multiplier(0.1)) == 1);
-    CHECK(multiply_by_quantized_multiplier(-15, quantize_multiplier(0.1)) == -1);
-    // An exact tie rounds up (towards +infinity): 3 * 0.5 = 1.5 -> 2, -1.5 -> -1.
-    CHECK(multiply_by_quantized_multiplier(3, 1073741824, 0) == 2);
-    CHECK(multiply_by_quantized_multiplier(-3, 1073741824, 0) == -1);
-    // 3.0: 0.75 * 2^2.
-    CHECK(multiply_by_quantized_multiplier(-7, quantize_multiplier(3.0)) == -21);
-    // A zero multiplier gives zero.
-    CHECK(multiply_by_quantized_multiplier(123456, quantize_multiplier(0.0)) == 0);
-    // Results beyond int32 saturate.
-    CHECK(multiply_by_quantized_multiplier(std::numeric_limits<int32_t>::max(), quantize_multiplier(1000.0)) ==
-          std::numeric_limits<int32_t>::max());
-    CHECK(multiply_by_quantized_multiplier(std::numeric_limits<int32_t>::min(), quantize_multiplier(1000.0)) ==
-          std::numeric_limits<int32_t>::min());
+  TEST_CASE("multiply_by_quantized_multiplier applies multiplier and shift, rounding as TF Lite or once") {
+    for (Rounding r : {Rounding::kDouble, Rounding::kSingle}) {
+      CAPTURE(int(r));
+      // 0.5: 100 * 2^30 / 2^31 = 50.
+      CHECK(multiply_by_quantized_multiplier(100, 1073741824, 0, r) == 50);
+      // 1.0: 100 * 2^30 / 2^30.
+      CHECK(multiply_by_quantized_multiplier(100, 1073741824, 1, r) == 100);
+      // 0.1 = 1717986918 * 2^-34.
+      CHECK(multiply_by_quantized_multiplier(1000, quantize_multiplier(0.1), r) == 100);
+      CHECK(multiply_by_quantized_multiplier(-1000, quantize_multiplier(0.1), r) == -100);
+      // 3.0: 0.75 * 2^2.
+      CHECK(multiply_by_quantized_multiplier(-7, quantize_multiplier(3.0), r) == -21);
+      // An exact tie: 1.5 -> 2 both ways; -1.5 -> -1 (gemmlowp's high mul, and half up).
+      CHECK(multiply_by_quantized_multiplier(3, 1073741824, 0, r) == 2);
+      CHECK(multiply_by_quantized_multiplier(-3, 1073741824, 0, r) == -1);
+      // A zero multiplier gives zero.
+      CHECK(multiply_by_quantized_multiplier(123456, quantize_multiplier(0.0), r) == 0);
+      // Results beyond int32 saturate.
+      CHECK(multiply_by_quantized_multiplier(std::numeric_limits<int32_t>::max(), quantize_multiplier(1000.0), r) ==
+            std::numeric_limits<int32_t>::max());
+      CHECK(multiply_by_quantized_multiplier(std::numeric_limits<int32_t>::min(), quantize_multiplier(1000.0), r) ==
+            std::numeric_limits<int32_t>::min());
+    }
+    // 0.1 * 15 = 1.49999999994 (the Q31 mantissa is a hair under 0.8). TF Lite's double
+    // rounding gives 2: the high mul rounds 11.99999 to 12 first, and 12 / 8 = 1.5 rounds
+    // away from zero. One rounding gives 1.
+    CHECK(multiply_by_quantized_multiplier(15, quantize_multiplier(0.1)) == 2);
+    CHECK(multiply_by_quantized_multiplier(-15, quantize_multiplier(0.1)) == -2);
+    CHECK(multiply_by_quantized_multiplier(15, quantize_multiplier(0.1), Rounding::kSingle) == 1);
+    CHECK(multiply_by_quantized_multiplier(-15, quantize_multiplier(0.1), Rounding::kSingle) == -1);
   }
 
-  TEST_CASE("multiply_by_quantized_multiplier is x * m rounded to nearest") {
-    // One rounding: within half a unit, up to the mantissa's 2^-31 relative precision.
+  TEST_CASE("multiply_by_quantized_multiplier is x * m rounded to nearest, up to one more half unit when doubled") {
+    // One rounding: within half a unit, up to the mantissa's 2^-31 relative precision;
+    // double rounding adds at most the high mul's half unit, scaled down by the shift.
     for (double m : {0.0003, 0.0123, 0.37, 0.999, 1.7, 13.0}) {
       const QuantizedMultiplier q = quantize_multiplier(m);
       for (int32_t x : {-100000, -4097, -3, 0, 1, 77, 4096, 99999}) {
         const double exact = double(x) * m;
-        CHECK(std::abs(double(multiply_by_quantized_multiplier(x, q)) - exact) <= 0.5 + 1e-9 * std::abs(exact));
+        CHECK(std::abs(double(multiply_by_quantized_multiplier(x, q, Rounding::kSingle)) - exact) <=
+              0.5 + 1e-9 * std::abs(exact));
+        CHECK(std::abs(double(multiply_by_quantized_multiplier(x, q)) - exact) <= 1.0 + 1e-9 * std::abs(exact));
       }
     }
   }

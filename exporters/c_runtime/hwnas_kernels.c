@@ -31,9 +31,9 @@ static int32_t rounding_divide_by_pot(int32_t x, int exponent) {
 int32_t hwnas_multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int32_t shift) {
   /* TF Lite's default double rounding: a rounding high multiply of x * 2^left_shift, then a
      rounding right shift (as TF Lite Micro and CMSIS-NN compute it by default). */
-  int64_t shifted = shift > 0 ? (int64_t)x * ((int64_t)1 << shift) : (int64_t)x;
-  if (shifted > HWNAS_INT32_MAX) shifted = HWNAS_INT32_MAX;
-  if (shifted < HWNAS_INT32_MIN) shifted = HWNAS_INT32_MIN;
+  const int64_t shifted = shift > 0 ? (int64_t)x * ((int64_t)1 << shift) : (int64_t)x;
+  if (shifted > HWNAS_INT32_MAX) return HWNAS_INT32_MAX; /* saturates where TF Lite overflows */
+  if (shifted < HWNAS_INT32_MIN) return HWNAS_INT32_MIN;
   return rounding_divide_by_pot(srdhm((int32_t)shifted, multiplier), shift > 0 ? 0 : (int)-shift);
 }
 

@@ -64,10 +64,11 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
                                                 Rounding rounding = Rounding::kDouble) {
   assert(shift >= -31 && shift <= 30);
   if (rounding == Rounding::kDouble) {
+    // x * 2^left_shift overflows int32 in TF Lite (undefined there); here it saturates.
     const int64_t shifted = shift > 0 ? int64_t(x) * (int64_t(1) << shift) : int64_t(x);
-    const auto clamped = int32_t(std::clamp<int64_t>(shifted, std::numeric_limits<int32_t>::min(),
-                                                     std::numeric_limits<int32_t>::max()));
-    return rounding_divide_by_power_of_two(saturating_rounding_doubling_high_mul(clamped, multiplier),
+    if (shifted > std::numeric_limits<int32_t>::max()) return std::numeric_limits<int32_t>::max();
+    if (shifted < std::numeric_limits<int32_t>::min()) return std::numeric_limits<int32_t>::min();
+    return rounding_divide_by_power_of_two(saturating_rounding_doubling_high_mul(int32_t(shifted), multiplier),
                                            shift > 0 ? 0 : -shift);
   }
   const int total_shift = 31 - shift;

@@ -65,13 +65,15 @@ void requantize(const Requantization& r, int cout, const T* acc, int8_t* y) {
   const int32_t* left = r.left_shift.data();
   const int32_t* right = r.right_shift.data();
   for (int c = 0; c < cout; ++c) {
-    const int64_t x = std::clamp(int64_t(int32_t(acc[c]) + bias[c]) << left[c], kMin, kMax);
+    const int64_t wide = int64_t(int32_t(acc[c]) + bias[c]) << left[c];
+    const int64_t x = std::clamp(wide, kMin, kMax);
     const int64_t ab = x * int64_t(multiplier[c]);
     const int64_t nudged = ab + (ab >= 0 ? kHalf : 1 - kHalf);
     const int64_t high = (nudged >= 0 ? nudged : nudged + kOne - 1) >> 31;
     const int64_t mask = (int64_t(1) << right[c]) - 1;
     const int64_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
-    const int64_t v = (high >> right[c]) + ((high & mask) > threshold ? 1 : 0);
+    const int64_t rounded = (high >> right[c]) + ((high & mask) > threshold ? 1 : 0);
+    const int64_t v = wide > kMax ? kMax : wide < kMin ? kMin : rounded;  // saturates as fixed_point.hpp
     y[c] = int8_t(std::clamp(int32_t(v) + r.zero_point, r.min, r.max));
   }
 }
