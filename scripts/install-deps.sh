@@ -23,7 +23,7 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config zlib1g-dev libeigen3-dev libtbb-dev nlohmann-json3-dev
             libspdlog-dev doctest-dev libcli11-dev libprotobuf-dev libonnx-dev libopenmpi-dev openmpi-bin
-            libflatbuffers-dev flatbuffers-compiler)
+            libflatbuffers-dev)
 dataset_pkgs=(dataset-fashion-mnist)
 test_pkgs=(python3-onnx gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm slurmctld slurmd slurm-client munge
            libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22)

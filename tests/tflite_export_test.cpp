@@ -338,6 +338,25 @@ TEST_SUITE("tflite_export") {
     }
   }
 
+  TEST_CASE("nas-run inspect and estimate read a .tflite file") {
+    const TrainedNetwork& n = trained_networks()[2];
+    TempDir dir("tflite_cli");
+    const std::string path = write_model(dir, "mbv2.tflite", export_tflite(n.int8));
+    const CommandResult inspect = run_nas_run("inspect --json '" + path + "'");
+    REQUIRE(inspect.exit_code == 0);
+    const DeployGraph graph(n.arch);
+    int64_t macs = 0;
+    for (const DeployOp& op : graph.ops()) macs += op.macs;
+    CHECK(inspect.output.find("\"total_macs\": " + std::to_string(macs)) != std::string::npos);
+    const CommandResult estimate = run_nas_run("estimate '" + path + "' --mcu STM32F746");
+    CHECK(estimate.exit_code == 0);
+    CHECK(estimate.output.find("STM32F746") != std::string::npos);
+    const std::string broken = write_model(dir, "broken.tflite", export_tflite(n.int8).substr(0, 1000));
+    const CommandResult bad = run_nas_run("inspect '" + broken + "'");
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.output.find("broken.tflite: not a TF Lite model hwnas can read") != std::string::npos);
+  }
+
   TEST_CASE("a corrupt or truncated .tflite is a clear error, never a crash") {
     const TrainedNetwork& n = trained_networks().front();
     const std::string good = export_tflite(n.int8);
