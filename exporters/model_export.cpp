@@ -47,23 +47,29 @@ SourceFile cost_report_file(const RuntimeCosts& costs) {
   return {"cost_report.json", nlohmann::json{{"targets", costs.json}}.dump(2) + "\n"};
 }
 
+// Writes a format's `files` into dir/folder; returns their paths relative to dir.
+std::vector<std::string> write_format_files(const std::string& dir, const std::string& folder,
+                                            const std::vector<SourceFile>& files) {
+  write_source_files(dir + "/" + folder, files);
+  std::vector<std::string> names;
+  for (const SourceFile& f : files) names.push_back(folder + "/" + f.name);
+  return names;
+}
+
 std::vector<std::string> export_c_files(const ModelToExport& m, const std::string& dir) {
   // The arena layout does not depend on the board, so the first target's plan serves every one.
   const RuntimeCosts costs = runtime_costs(m, "hwnas-c", "C");
   std::vector<SourceFile> files =
       export_c(m.int8, costs.reports.front().plan, m.description, op_layer_names(m.arch, m.int8));
   files.push_back(cost_report_file(costs));
-  write_source_files(dir, files);
-  std::vector<std::string> names;
-  for (const SourceFile& f : files) names.push_back("c/" + f.name);
-  return names;
+  return write_format_files(dir, "c", files);
 }
 
 std::vector<std::string> export_onnx_files(const ModelToExport& m, const std::string& dir) {
   if (!m.folded) throw UserError("ONNX export of " + m.arch.name() + ": no float model given");
-  write_source_files(dir, {{"model_float.onnx", export_onnx_float(*m.folded, m.arch.name(), m.description)},
-                           {"model_int8.onnx", export_onnx_qdq(m.int8, m.arch.name(), m.description)}});
-  return {"onnx/model_float.onnx", "onnx/model_int8.onnx"};
+  return write_format_files(dir, "onnx",
+                            {{"model_float.onnx", export_onnx_float(*m.folded, m.arch.name(), m.description)},
+                             {"model_int8.onnx", export_onnx_qdq(m.int8, m.arch.name(), m.description)}});
 }
 
 // The ops go in the first target's planned order, the order TF Lite Micro then runs them
@@ -82,10 +88,7 @@ std::vector<std::string> export_tflite_files(const ModelToExport& m, const std::
   for (SourceFile& f : export_tflm_sources(flatbuffer, tflite_resolver_methods(m.int8), arenas, m.description))
     files.push_back(std::move(f));
   files.push_back(cost_report_file(costs));
-  write_source_files(dir, files);
-  std::vector<std::string> names;
-  for (const SourceFile& f : files) names.push_back("tflite/" + f.name);
-  return names;
+  return write_format_files(dir, "tflite", files);
 }
 
 }  // namespace
@@ -115,9 +118,9 @@ std::vector<std::string> export_model_files(const ModelToExport& model, const st
                                             const std::string& dir) {
   std::vector<std::string> files;
   for (ExportFormat format : formats) {
-    const std::vector<std::string> written = format == ExportFormat::kC      ? export_c_files(model, dir + "/c")
-                                             : format == ExportFormat::kOnnx ? export_onnx_files(model, dir + "/onnx")
-                                                                             : export_tflite_files(model, dir + "/tflite");
+    const std::vector<std::string> written = format == ExportFormat::kC      ? export_c_files(model, dir)
+                                             : format == ExportFormat::kOnnx ? export_onnx_files(model, dir)
+                                                                             : export_tflite_files(model, dir);
     files.insert(files.end(), written.begin(), written.end());
   }
   return files;

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "exporters/tflite_schema.hpp"
+#include "exporters/verified_flatbuffer.hpp"
 #include "space/arch_json.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
@@ -26,83 +27,6 @@ using namespace tflite;
 // A .tflite for a microcontroller is well under this; the bound keeps a wrong path (a
 // device, a huge file) from being read into memory.
 constexpr int64_t kMaxFileBytes = int64_t(1) << 30;
-
-// Field access that verifies what it touches: every table, vector and string is checked
-// against the buffer's bounds before it is read.
-class VerifiedReader {
- public:
-  VerifiedReader(const std::string& bytes, std::string file)
-      : m_data(reinterpret_cast<const uint8_t*>(bytes.data())),
-        m_file(std::move(file)),
-        m_verifier(m_data, bytes.size(), fb::Verifier::Options{}) {}
-
-  [[noreturn]] void fail(const std::string& what) const {
-    throw UserError(m_file + ": not a TF Lite model hwnas can read: " + what);
-  }
-
-  const fb::Table* root(size_t size) {
-    if (size < 8 || !fb::BufferHasIdentifier(m_data, kFileIdentifier))
-      fail("no TF Lite flatbuffer (expected the file identifier \"TFL3\" at byte 4)");
-    const fb::uoffset_t offset = m_verifier.VerifyOffset(0);
-    if (offset == 0) fail("the root offset points outside the file");
-    return checked_table(reinterpret_cast<const fb::Table*>(m_data + offset), "model");
-  }
-
-  template <typename T>
-  T scalar(const fb::Table* t, int id, T fallback, const char* what) {
-    if (!t->VerifyField<T>(m_verifier, slot(id), sizeof(T))) fail(std::string("corrupt field ") + what);
-    return t->GetField<T>(slot(id), fallback);
-  }
-
-  const fb::Table* table(const fb::Table* t, int id, const char* what) {
-    if (!t->VerifyOffset(m_verifier, slot(id))) fail(std::string("corrupt offset to ") + what);
-    const auto* child = t->GetPointer<const fb::Table*>(slot(id));
-    return child ? checked_table(child, what) : nullptr;
-  }
-
-  template <typename T>
-  std::vector<T> scalars(const fb::Table* t, int id, const char* what) {
-    const auto* v = vector<T>(t, id, what);
-    return v ? std::vector<T>(v->begin(), v->end()) : std::vector<T>{};
-  }
-
-  std::vector<const fb::Table*> tables(const fb::Table* t, int id, const char* what) {
-    std::vector<const fb::Table*> out;
-    const auto* v = vector<fb::Offset<fb::Table>>(t, id, what);
-    if (!v) return out;
-    for (fb::uoffset_t i = 0; i < v->size(); ++i) out.push_back(checked_table(v->Get(i), what));
-    return out;
-  }
-
-  std::string string(const fb::Table* t, int id, const char* what) {
-    if (!t->VerifyOffset(m_verifier, slot(id))) fail(std::string("corrupt offset to ") + what);
-    const auto* s = t->GetPointer<const fb::String*>(slot(id));
-    if (!m_verifier.VerifyString(s)) fail(std::string("corrupt string ") + what);
-    return s ? s->str() : std::string();
-  }
-
-  /// The bytes of a Buffer table's data (empty when it has none).
-  std::vector<uint8_t> bytes(const fb::Table* buffer) { return scalars<uint8_t>(buffer, buffer::kData, "buffer data"); }
-
- private:
-  const fb::Table* checked_table(const fb::Table* t, const char* what) {
-    if (!t->VerifyTableStart(m_verifier)) fail(std::string("corrupt table ") + what);
-    m_verifier.EndTable();  // fields are verified one by one as they are read
-    return t;
-  }
-
-  template <typename T>
-  const fb::Vector<T>* vector(const fb::Table* t, int id, const char* what) {
-    if (!t->VerifyOffset(m_verifier, slot(id))) fail(std::string("corrupt offset to ") + what);
-    const auto* v = t->GetPointer<const fb::Vector<T>*>(slot(id));
-    if (!m_verifier.VerifyVector(v)) fail(std::string("corrupt vector ") + what);
-    return v;
-  }
-
-  const uint8_t* m_data;
-  std::string m_file;
-  fb::Verifier m_verifier;
-};
 
 struct TensorInfo {
   std::vector<int32_t> shape;
@@ -132,8 +56,8 @@ const char* builtin_name(int32_t code) {
 
 class Importer {
  public:
-  Importer(const std::string& bytes, const std::string& file) : m_reader(bytes, file), m_file(file) {
-    const fb::Table* model = m_reader.root(bytes.size());
+  Importer(const std::string& bytes, const std::string& file) : m_reader(bytes, file, "TF Lite model"), m_file(file) {
+    const fb::Table* model = m_reader.root(bytes.size(), kFileIdentifier);
     const auto version = m_reader.scalar<uint32_t>(model, model::kVersion, 0, "version");
     if (version != kSchemaVersion) m_reader.fail("schema version " + std::to_string(version) + ", expected 3");
     for (const fb::Table* code : m_reader.tables(model, model::kOperatorCodes, "operator_codes")) {
@@ -250,9 +174,22 @@ class Importer {
     l.stride_h = m_reader.scalar<int32_t>(o, stride_h, 0, "stride_h");
   }
 
-  void check_no_dilation(const fb::Table* o, int w, int h, const std::string& what) {
-    if (m_reader.scalar<int32_t>(o, w, 1, "dilation_w_factor") != 1 || m_reader.scalar<int32_t>(o, h, 1, "dilation_h_factor") != 1)
+  // The field ids of a convolution's options table.
+  struct ConvolutionFields {
+    int padding, stride_w, stride_h, activation, dilation_w, dilation_h;
+  };
+
+  // Adds convolution `l` (kind and kernel set) with its window, bias and fused activation
+  // from options `o`; returns the layer its output tensor comes from.
+  std::string add_convolution(Layer l, const fb::Table* o, const std::vector<int32_t>& ins, const ConvolutionFields& f,
+                              const std::string& what) {
+    read_window(o, f.padding, f.stride_w, f.stride_h, l, what);
+    if (m_reader.scalar<int32_t>(o, f.dilation_w, 1, "dilation_w_factor") != 1 ||
+        m_reader.scalar<int32_t>(o, f.dilation_h, 1, "dilation_h_factor") != 1)
       m_reader.fail(what + " is dilated (hwnas models dilation 1)");
+    l.use_bias = ins.size() > 2 && ins[2] >= 0;
+    add_layer(l, {producer(ins[0])});
+    return add_fused(m_reader.scalar<int8_t>(o, f.activation, 0, "activation"), what);
   }
 
   const fb::Table* options(const fb::Table* op, OptionsType expected, const std::string& what) {
@@ -292,11 +229,10 @@ class Importer {
         if (w.size() != 4) m_reader.fail(what + " has weights of shape " + shape_text(w));
         l.op = OpKind::kConv2D;
         l.filters = w[0], l.kernel_h = w[1], l.kernel_w = w[2];
-        read_window(o, conv_options::kPadding, conv_options::kStrideW, conv_options::kStrideH, l, what);
-        check_no_dilation(o, conv_options::kDilationW, conv_options::kDilationH, what);
-        l.use_bias = ins.size() > 2 && ins[2] >= 0;
-        add_layer(l, {producer(ins[0])});
-        result = add_fused(m_reader.scalar<int8_t>(o, conv_options::kActivation, 0, "activation"), what);
+        result = add_convolution(l, o, ins,
+                                 {conv_options::kPadding, conv_options::kStrideW, conv_options::kStrideH,
+                                  conv_options::kActivation, conv_options::kDilationW, conv_options::kDilationH},
+                                 what);
         break;
       }
       case Builtin::kDepthwiseConv2D: {
@@ -307,11 +243,11 @@ class Importer {
         if (w.size() != 4 || w[3] % in.c != 0) m_reader.fail(what + " has weights of shape " + shape_text(w));
         l.op = OpKind::kDepthwiseConv2D;
         l.kernel_h = w[1], l.kernel_w = w[2], l.depth_multiplier = w[3] / in.c;
-        read_window(o, depthwise_options::kPadding, depthwise_options::kStrideW, depthwise_options::kStrideH, l, what);
-        check_no_dilation(o, depthwise_options::kDilationW, depthwise_options::kDilationH, what);
-        l.use_bias = ins.size() > 2 && ins[2] >= 0;
-        add_layer(l, {producer(ins[0])});
-        result = add_fused(m_reader.scalar<int8_t>(o, depthwise_options::kActivation, 0, "activation"), what);
+        result = add_convolution(l, o, ins,
+                                 {depthwise_options::kPadding, depthwise_options::kStrideW, depthwise_options::kStrideH,
+                                  depthwise_options::kActivation, depthwise_options::kDilationW,
+                                  depthwise_options::kDilationH},
+                                 what);
         break;
       }
       case Builtin::kFullyConnected: {
@@ -393,7 +329,7 @@ class Importer {
     m_producer[outs[0]] = result;
   }
 
-  VerifiedReader m_reader;
+  VerifiedFlatbuffer m_reader;
   std::string m_file;
   std::vector<int32_t> m_codes;
   std::vector<const fb::Table*> m_buffers;
