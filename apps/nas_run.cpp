@@ -20,6 +20,7 @@
 #include "apps/estimate_command.hpp"
 #include "apps/export_command.hpp"
 #include "apps/inspect_command.hpp"
+#include "apps/report_command.hpp"
 #include "apps/train_command.hpp"
 #include "search/initial_proposals.hpp"
 #include "search/front_merge.hpp"
@@ -55,9 +56,10 @@ struct Options {
   hwnas::CalibrateOptions calibrate;
   hwnas::TrainCommandOptions train;
   hwnas::ExportCommandOptions export_;
+  hwnas::ReportCommandOptions report;
 };
 
-const std::vector<std::string> kSubcommands = {"search", "resume", "merge", "validate", "inspect", "space", "estimate", "calibrate", "train", "export"};
+const std::vector<std::string> kSubcommands = {"search", "resume", "merge", "validate", "inspect", "space", "estimate", "calibrate", "train", "export", "report"};
 
 // `nas-run config.json` is `nas-run search config.json`: insert the subcommand when the
 // first word is not one.
@@ -265,6 +267,7 @@ void build_cli(CLI::App& app, Options& o) {
   hwnas::add_calibrate_subcommand(app, o.calibrate);
   hwnas::add_train_subcommand(app, o.train);
   hwnas::add_export_subcommand(app, o.export_);
+  hwnas::add_report_subcommand(app, o.report);
 }
 
 int dispatch(CLI::App& app, const Options& o) {
@@ -281,6 +284,7 @@ int dispatch(CLI::App& app, const Options& o) {
   if (app.got_subcommand("calibrate")) return hwnas::run_calibrate_command(o.calibrate);
   if (app.got_subcommand("train")) return hwnas::run_train_command(o.train);
   if (app.got_subcommand("export")) return hwnas::run_export_command(o.export_);
+  if (app.got_subcommand("report")) return hwnas::run_report_command(o.report);
   if (app.got_subcommand("resume")) return run_resume_command(o);
   if (app.got_subcommand("merge")) return run_merge_command(o);
   return run_search_command(o);

@@ -25,6 +25,11 @@ CostTarget CostTarget::make(const McuSpec& mcu, const RuntimeProfile& profile, c
 
 namespace {
 
+// Output channels whose quantisation parameters `p` stores (file and RAM) for `op`.
+int64_t parameter_channels(const DeployOp& op, const RuntimeProfile& p) {
+  return p.per_tensor_dense_parameters && op.kind == DeployKind::kDense ? 1 : op.quant_channels;
+}
+
 FlashBreakdown flash_of(const DeployGraph& g, const RuntimeProfile& p) {
   FlashBreakdown f;
   std::array<bool, kDeployKindCount> used{};
@@ -33,7 +38,7 @@ FlashBreakdown flash_of(const DeployGraph& g, const RuntimeProfile& p) {
     weighted_ops += op.weights > 0;
     f.weights += op.weights;
     f.biases += 4 * op.biases;
-    channels += op.quant_channels;
+    channels += parameter_channels(op, p);
     used[size_t(op.kind)] = true;
   }
   f.quant_params = channels * p.model_per_channel_bytes;
@@ -52,7 +57,7 @@ FlashBreakdown flash_of(const DeployGraph& g, const RuntimeProfile& p) {
 RamBreakdown ram_beyond_arena(const DeployGraph& g, const RuntimeProfile& p) {
   RamBreakdown r;
   int64_t channels = 0;
-  for (const auto& op : g.ops()) channels += op.quant_channels;
+  for (const auto& op : g.ops()) channels += parameter_channels(op, p);
   r.persistent = int64_t(g.ops().size()) * p.ram_per_op_bytes + int64_t(g.tensors().size()) * p.ram_per_tensor_bytes +
                  channels * p.ram_per_channel_bytes;
   r.runtime = p.ram_fixed_bytes;
@@ -135,7 +140,7 @@ CostReport cost_report(const Architecture& arch, const CostTarget& t) {
     row.out_shape = op.out_shape;
     row.macs = op.macs;
     row.params = op.weights + op.biases;
-    row.flash_bytes = op.weights + 4 * op.biases + op.quant_channels * t.profile.model_per_channel_bytes;
+    row.flash_bytes = op.weights + 4 * op.biases + parameter_channels(op, t.profile) * t.profile.model_per_channel_bytes;
     row.scratch_bytes = scratch[o];
     row.live_bytes = best.plan.live_bytes[s];
     row.cycles = dot(op_latency_features(op, t.mcu.flash_wait_states, reshape_copies(t.profile)), t.latency.cycles);

@@ -93,6 +93,8 @@ void read_flash(JsonReader r, RuntimeProfile& p) {
   p.model_per_tensor_bytes = r.get_int("model_per_tensor_bytes", 0, 1 << 20);
   p.model_per_weighted_op_bytes = r.get_int_or("model_per_weighted_op_bytes", 0, 0, 1 << 20);
   p.model_per_channel_bytes = r.get_int("model_per_channel_bytes", 0, 1 << 10);
+  p.per_tensor_dense_parameters =
+      r.get_enum_or("dense_parameters", {"per_channel", "per_tensor"}, "per_channel") == "per_tensor";
   r.finish();
 }
 

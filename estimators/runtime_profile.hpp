@@ -66,6 +66,9 @@ struct RuntimeProfile {
   int64_t model_per_weighted_op_bytes = 0;  ///< more for an op with weight and bias tensors (and their buffers)
   int64_t model_per_tensor_bytes = 0;
   int64_t model_per_channel_bytes = 0;  ///< stored quantisation parameters per output channel
+  /// Dense ops keep one set of quantisation parameters (file and RAM), not one per output
+  /// channel: per-tensor dense weights in a runtime that stores them as given (TF Lite).
+  bool per_tensor_dense_parameters = false;
   // RAM beyond the planned arena
   int64_t ram_fixed_bytes = 0;
   int64_t ram_per_op_bytes = 0;

@@ -15,7 +15,10 @@
 #           near 800 MB (with recommends apt adds 3 GB). The .tflite exports are checked
 #           in two independent runtimes: Debian's Arm NN 20.08 (TfLite parser + CpuRef
 #           backend) and TF Lite 2.2's C library, taken from the npm tarball node-tflite@0.0.2
-#           into tests/tflite/package/ (npm pack + integrity check, no Node addon build)
+#           into tests/tflite/package/ (npm pack + integrity check, no Node addon build);
+#           Debian's chromium renders the run report (report.html) headless in the report
+#           tests (without recommends it still brings the fonts and libraries it needs to
+#           draw a page; the tests run it as root with --no-sandbox)
 #   torch : Debian's python3-torch, for the benchmarks against PyTorch (call it with
 #           /usr/bin/python3: a pyenv python3 on the PATH never sees Debian's packages)
 #   python: Debian's python3, for the benchmark scripts that need nothing else
@@ -26,7 +29,7 @@ build_pkgs=(g++ cmake make pkg-config zlib1g-dev libeigen3-dev libtbb-dev nlohma
             libflatbuffers-dev)
 dataset_pkgs=(dataset-fashion-mnist)
 test_pkgs=(python3-onnx gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm slurmctld slurmd slurm-client munge
-           libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22)
+           libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22 chromium)
 # Node.js and npm from Debian, unless a node and npm are already on the PATH.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then test_pkgs+=(nodejs npm); fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -26,6 +26,7 @@
 #include "search/history.hpp"
 #include "search/run_directory.hpp"
 #include "search/run_export.hpp"
+#include "search/run_report.hpp"
 #include "search/run_summary.hpp"
 #include "search/search_controller.hpp"
 #include "search/target_budgets.hpp"
@@ -179,7 +180,12 @@ RunSummary execute_search(const RunConfig& config, int threads, const MpiSession
       derive_seed(config.search.seed, seed_stream::kSubset, 0));
   const EvaluationRecipe recipe{config.training, config.int8};
   HistoryWriter history(dir.file(kHistoryFile));
-  const auto record = [&](Candidate& c, const EvaluationResult& r) { record_evaluation(c, r, config, dir, history); };
+  // report.html follows the history (throttled), for a user who refreshes it during the run.
+  ReportRefresher report(dir.path());
+  const auto record = [&](Candidate& c, const EvaluationResult& r) {
+    record_evaluation(c, r, config, dir, history);
+    report.refresh();
+  };
   std::unique_ptr<Evaluator> evaluator;
 #ifdef HWNAS_HAVE_MPI
   if (mpi_view(mpi).ranks > 1) {
@@ -228,6 +234,8 @@ RunSummary execute_search(const RunConfig& config, int threads, const MpiSession
 
   // Step 5: the Pareto set as deployable files. A stopped run exports when it ends.
   if (!outcome.interrupted) export_pareto_set(dir);
+  // Step 6: the report of it all, with links to the exported files.
+  report.finish();
   return totals;
 }
 
