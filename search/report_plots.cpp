@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "search/report_html.hpp"
+#include "search/report_hypervolume.hpp"
 #include "search/report_svg.hpp"
 
 namespace hwnas {
@@ -218,6 +219,7 @@ std::string progress_section(const ReportData& data) {
          "finished); the whole run took " +
          (data.wall_seconds ? show(*data.wall_seconds, 0) + " s (summary.json)" : std::string("- (no summary.json yet)")) +
          ".</p>\n";
+  out += "<h3>Hypervolume</h3>\n" + hypervolume_plot(data);
   out += "<div class=\"plots\">" + proposals_table(data) + fidelity_table(data) + "</div>\n";
   return out + "</section>\n";
 }

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "search/report_hypervolume.hpp"
 #include "search/report_svg.hpp"
 #include "tests/test_support.hpp"
 
@@ -195,6 +196,28 @@ TEST_SUITE("report") {
     CHECK(fs::file_size(png) > 10000);
     // HWNAS_REPORT_SCREENSHOT=path keeps the screenshot (for the README).
     if (const char* keep = std::getenv("HWNAS_REPORT_SCREENSHOT")) fs::copy_file(png, keep, fs::copy_options::overwrite_existing);
+  }
+
+  TEST_CASE("the hypervolume curve is the hypervolume of the feasible evaluations so far") {
+    ReportData data;
+    ReportTarget target;
+    target.mcu = "B";
+    target.max_latency_ms = 10, target.max_ram_bytes = 100, target.max_flash_bytes = 1000;
+    data.targets = {target};
+    const auto trial = [](int row, double accuracy, bool fits) {
+      Trial t;
+      t.row = row, t.status = "ok", t.val_int8 = accuracy;
+      t.costs["B"] = TrialCost{50.0, 500.0, 5.0, std::nullopt, std::nullopt, std::nullopt, fits};
+      return t;
+    };
+    // Half of every budget: 1 - accuracy times 0.5^3 once feasible; a better accuracy grows it.
+    data.trials = {trial(1, 0.5, true), trial(2, 0.9, false), trial(3, 0.75, true)};
+    const auto curve = hypervolume_curve(data, data.targets[0]);
+    REQUIRE(curve.size() == 3);
+    CHECK(curve[0].second == doctest::Approx(0.5 * 0.125));
+    CHECK(curve[1].second == doctest::Approx(0.5 * 0.125));  // the infeasible one adds nothing
+    CHECK(curve[2].second == doctest::Approx(0.75 * 0.125));
+    CHECK(curve[2].first == 3);
   }
 
   TEST_CASE("a 500-candidate history gives a report under 2 MB, generated and rendered in seconds") {
