@@ -275,6 +275,9 @@ OutputConfig parse_output_section(JsonReader r) {
   OutputConfig o;
   const std::string dir = r.get_string("dir");
   if (dir.empty()) r.fail("dir", "a non-empty directory path");
+  // A control character (a NUL ends the path early) would name a folder the user did not mean.
+  if (std::any_of(dir.begin(), dir.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+    r.fail("dir", "a directory path without control characters");
   // Outputs land where the user runs nas-run (unlike inputs, which travel with the config).
   o.dir = fs::absolute(fs::path(dir)).lexically_normal().string();
   o.if_exists = r.get_enum_or("if_exists", {"increment", "fail"}, "increment") == "increment"

@@ -301,6 +301,31 @@ TEST_SUITE("run_config") {
     CHECK(r.output.find('\n') == r.output.size() - 1);
   }
 
+  TEST_CASE("duplicate keys, deep nesting, huge numbers and non-files: one line each, exit 2") {
+    TempDir dir("config");
+    const auto validate = [&](const std::string& text) {
+      write_text(dir.file("config.json"), text);
+      const CommandResult r = run_nas_run("validate '" + dir.file("config.json") + "'");
+      CHECK(r.exit_code == 2);
+      CHECK(r.output.find('\n') == r.output.size() - 1);
+      return r.output;
+    };
+    // nlohmann would keep the last of two equal keys silently.
+    CHECK(validate(R"({"training": {"epochs": 1, "epochs": 3}})")
+              .find("config.json: /training/epochs: expected each key once in an object") != std::string::npos);
+    CHECK(validate(R"({"a": [{"b": 1}, {"c": 2, "c": 2}]})").find("/a/1/c:") != std::string::npos);
+    // Nesting far beyond any config stops at the limit, before the document is built.
+    CHECK(validate(std::string(200000, '[') + std::string(200000, ']')).find("levels deep") != std::string::npos);
+    CHECK(validate(R"({"training": {"epochs": 1e400}})").find("/training/epochs: expected numbers within the range of a double") !=
+          std::string::npos);
+    nlohmann::json c = valid_config();
+    c["output"]["dir"] = std::string("runs/a\0b", 7);  // dumped as \u0000
+    CHECK(validate(c.dump()).find("/output/dir: expected a directory path without control characters") != std::string::npos);
+    const CommandResult device = run_nas_run("validate /dev/zero");
+    CHECK(device.exit_code == 2);
+    CHECK(device.output.find("/dev/zero: not a regular file") != std::string::npos);
+  }
+
   TEST_CASE("comment keys are allowed anywhere") {
     TempDir dir("config");
     nlohmann::json c = valid_config();

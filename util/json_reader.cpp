@@ -2,7 +2,9 @@
 #include "util/json_reader.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace hwnas {
@@ -45,7 +47,8 @@ std::string describe_json(const nlohmann::json& value) {
     case nlohmann::json::value_t::null: return "null";
     case nlohmann::json::value_t::object: return "an object";
     case nlohmann::json::value_t::array: return "an array of " + std::to_string(value.size());
-    case nlohmann::json::value_t::string: text = "\"" + value.get<std::string>() + "\""; break;
+    // dump() escapes control characters, so none reaches the terminal raw.
+    case nlohmann::json::value_t::string: text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); break;
     default: text = value.dump(); break;
   }
   if (text.size() > 48) text = text.substr(0, 45) + "...";
@@ -53,6 +56,16 @@ std::string describe_json(const nlohmann::json& value) {
 }
 
 nlohmann::json read_json_file(const std::string& path) {
+  // A path to a device or a huge file must not be read until memory runs out.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) throw UserError(path + ": cannot open file");
+  if (!std::filesystem::is_regular_file(status)) throw UserError(path + ": not a regular file (expected a JSON file)");
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec) throw UserError(path + ": cannot read the file size (" + ec.message() + ")");
+  if (size > kMaxJsonFileBytes)
+    throw UserError(path + ": " + std::to_string(size) + " bytes; a JSON input may have at most " +
+                    std::to_string(kMaxJsonFileBytes >> 20) + " MiB");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UserError(path + ": cannot open file");
   std::stringstream buffer;
@@ -60,14 +73,72 @@ nlohmann::json read_json_file(const std::string& path) {
   return parse_json_text(buffer.str(), path);
 }
 
+namespace {
+
+// Where the parser is, for the errors the parse callback raises: each open object with
+// its current key, each open array with its current index.
+struct ParseLevel {
+  bool object = true;
+  std::string key;
+  int64_t index = -1;
+  std::set<std::string> keys;  ///< an object's keys so far
+};
+
+std::string pointer_of(const std::vector<ParseLevel>& levels, size_t count) {
+  std::string pointer;
+  for (size_t i = 0; i < count; ++i)
+    pointer += "/" + (levels[i].object ? escape_pointer_token(levels[i].key) : std::to_string(levels[i].index));
+  return pointer;
+}
+
+}  // namespace
+
 nlohmann::json parse_json_text(const std::string& text, const std::string& path) {
+  using Event = nlohmann::json::parse_event_t;
+  std::vector<ParseLevel> levels;
+  const auto element_begins = [&] {
+    if (!levels.empty() && !levels.back().object) ++levels.back().index;
+  };
+  const auto open = [&](bool object) {
+    element_begins();
+    if (levels.size() >= size_t(kMaxJsonDepth))
+      throw ConfigError(path, pointer_of(levels, levels.size()),
+                        "JSON nested at most " + std::to_string(kMaxJsonDepth) + " levels deep", "deeper nesting");
+    levels.push_back({object, "", -1, {}});
+  };
+  // Rejects duplicate keys (nlohmann keeps the last silently) and nesting beyond the
+  // limit, before the document is built.
+  const nlohmann::json::parser_callback_t check = [&](int, Event event, nlohmann::json& parsed) {
+    switch (event) {
+      case Event::object_start: open(true); break;
+      case Event::array_start: open(false); break;
+      case Event::object_end:
+      case Event::array_end: levels.pop_back(); break;
+      case Event::key: {
+        ParseLevel& level = levels.back();
+        const std::string key = parsed.get<std::string>();
+        if (!level.keys.insert(key).second)
+          throw ConfigError(path, pointer_of(levels, levels.size() - 1) + "/" + escape_pointer_token(key),
+                            "each key once in an object", "it a second time");
+        level.key = key;
+        break;
+      }
+      case Event::value: element_begins(); break;
+    }
+    return true;
+  };
   try {
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(text, check);
   } catch (const nlohmann::json::parse_error& e) {
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at ..."
     std::string what = e.what();
     const auto pos = what.find("] ");
     throw ConfigError(path, "", "valid JSON",
+                      pos == std::string::npos ? what : what.substr(pos + 2));
+  } catch (const nlohmann::json::out_of_range& e) {  // e.g. 1e400: "number overflow parsing '1e400'"
+    std::string what = e.what();
+    const auto pos = what.find("] ");
+    throw ConfigError(path, pointer_of(levels, levels.size()), "numbers within the range of a double",
                       pos == std::string::npos ? what : what.substr(pos + 2));
   }
 }

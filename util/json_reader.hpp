@@ -27,9 +27,17 @@ inline bool is_comment_key(const std::string& key) { return !key.empty() && key[
 /// Short rendering of a JSON value for error messages ("a string \"abc\"", "-3", ...).
 std::string describe_json(const nlohmann::json& value);
 
-/// Reads a whole JSON file. @throws UserError if it is missing, ConfigError if it does not parse.
+/// The largest JSON input read, and the deepest nesting accepted (configs and
+/// architectures nest a few levels).
+inline constexpr uintmax_t kMaxJsonFileBytes = uintmax_t(64) << 20;
+inline constexpr int kMaxJsonDepth = 64;
+
+/// Reads a whole JSON file. @throws UserError if it is missing, not a regular file or
+/// over kMaxJsonFileBytes, ConfigError if it does not parse (parse_json_text).
 nlohmann::json read_json_file(const std::string& path);
-/// JSON text that came from `path` (named in the error). @throws ConfigError when it is not JSON.
+/// JSON text that came from `path` (named in the error). @throws ConfigError when it is not
+/// JSON, repeats a key in an object, nests deeper than kMaxJsonDepth or holds a number
+/// beyond a double's range.
 nlohmann::json parse_json_text(const std::string& text, const std::string& path);
 
 class JsonReader {
