@@ -4,10 +4,9 @@
 #include "exporters/tflite_import.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <cctype>
 #include <map>
 #include <set>
 
@@ -56,7 +55,7 @@ const char* builtin_name(int32_t code) {
 
 class Importer {
  public:
-  Importer(const std::string& bytes, const std::string& file) : m_reader(bytes, file, "TF Lite model"), m_file(file) {
+  Importer(const std::string& bytes, const std::string& file) : m_reader(bytes, file, "TF Lite model") {
     const fb::Table* model = m_reader.root(bytes.size(), kFileIdentifier);
     const auto version = m_reader.scalar<uint32_t>(model, model::kVersion, 0, "version");
     if (version != kSchemaVersion) m_reader.fail("schema version " + std::to_string(version) + ", expected 3");
@@ -330,7 +329,6 @@ class Importer {
   }
 
   VerifiedFlatbuffer m_reader;
-  std::string m_file;
   std::vector<int32_t> m_codes;
   std::vector<const fb::Table*> m_buffers;
   const fb::Table* m_subgraph = nullptr;
