@@ -289,6 +289,15 @@ TEST_SUITE("dataset") {
     config.train_labels = dir.file("int16-labels");
     CHECK(data_error([&] { hwnas::load_dataset(config, 1); }) ==
           dir.file("int16-labels") + ": label 2 is 300, expected 0 to 255");
+    // An image header that claims millions of images fails on the label count from the
+    // headers, before any image is decompressed; `nas-run validate` (probe_dataset) too.
+    write_ubyte_idx(dir.file("huge-images"), {5000000, 28, 28}, std::vector<uint8_t>(100, 0));
+    config = small_config(dir);
+    config.train_images = dir.file("huge-images");
+    const std::string mismatch =
+        dir.file("train-labels") + ": has 200 labels but " + dir.file("huge-images") + " has 5000000 images";
+    CHECK(data_error([&] { hwnas::load_dataset(config, 1); }) == mismatch);
+    CHECK(data_error([&] { hwnas::probe_dataset(config); }) == mismatch);
     config = small_config(dir);
     write_pair(dir, "wide", 50, {2, 3}, 50);
     config.test_images = dir.file("wide-images");

@@ -266,8 +266,9 @@ TEST_SUITE("search_e2e") {
 
   TEST_CASE("a truncated IDX file is one clear error with exit code 2, not a crash") {
     TempDir dir("e2e");
-    // IDX header of 100 images of 28x28 uint8, followed by only 50 data bytes.
-    std::string idx("\x00\x00\x08\x03\x00\x00\x00\x64\x00\x00\x00\x1c\x00\x00\x00\x1c", 16);
+    // IDX header of 60,000 images of 28x28 uint8 (as many as the labels, which are checked
+    // first), followed by only 50 data bytes.
+    std::string idx("\x00\x00\x08\x03\x00\x00\xea\x60\x00\x00\x00\x1c\x00\x00\x00\x1c", 16);
     idx += std::string(50, '\x07');
     write_text(dir.file("images.idx"), idx);
     nlohmann::json c = tiny_config(dir.file("run"));

@@ -50,8 +50,21 @@ std::vector<int32_t> label_vector(const IdxArray& labels, const std::string& pat
   return to_labels(labels, path, 255);
 }
 
+// The label file is one-dimensional and counts as many items as the image file, from the
+// headers alone: an image header that claims millions of images must not make the loader
+// decompress gigabytes before the mismatch shows.
+void check_idx_pair_headers(const std::string& images_path, const std::string& labels_path) {
+  const IdxHeaderInfo images = read_idx_header(images_path), labels = read_idx_header(labels_path);
+  if (labels.dims.size() != 1)
+    throw DataError(labels_path, "label file must have 1 dimension (N), found " + std::to_string(labels.dims.size()));
+  if (labels.dims[0] != images.dims[0])
+    throw DataError(labels_path, "has " + std::to_string(labels.dims[0]) + " labels but " + images_path + " has " +
+                                     std::to_string(images.dims[0]) + " images");
+}
+
 Dataset load_idx_pair(const std::string& images_path, const std::string& labels_path,
                       const std::string& name) {
+  check_idx_pair_headers(images_path, labels_path);
   const IdxArray images = read_idx(images_path);
   std::vector<int32_t> y = label_vector(read_idx(labels_path), labels_path);
   const TensorShape sample_shape = image_shape(images, images_path);
@@ -283,6 +296,8 @@ DatasetShape probe_dataset(const DatasetConfig& config) {
   switch (config.format) {
     case DatasetFormat::kSynthetic: return {config.synthetic_shape, config.synthetic_classes};
     case DatasetFormat::kIdx: {
+      check_idx_pair_headers(config.train_images, config.train_labels);
+      check_idx_pair_headers(config.test_images, config.test_labels);
       const IdxArray first = read_idx(config.train_images, 1);
       for (const auto& path : {config.train_labels, config.test_labels}) max_of(label_vector(read_idx(path), path));
       return {image_shape(first, config.train_images), max_label + 1};

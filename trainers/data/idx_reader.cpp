@@ -211,6 +211,12 @@ ElementType element_type(IdxType type) {
   return ElementType::kUint8;
 }
 
+IdxHeaderInfo read_idx_header(const std::string& path) {
+  GzInput in(path);
+  const IdxHeader header = read_header(in);
+  return {header.type, header.dims};
+}
+
 IdxArray read_idx(const std::string& path, size_t max_items) {
   GzInput in(path);
   const IdxHeader header = read_header(in);

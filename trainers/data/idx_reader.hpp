@@ -42,6 +42,17 @@ struct IdxArray : NumericArray {
   size_t header_items = 0;  ///< the item count the header states (more than shape[0] when limited)
 };
 
+/// An IDX file's header: its element type and dimensions.
+struct IdxHeaderInfo {
+  IdxType type = IdxType::kUbyte;
+  std::vector<size_t> dims;
+};
+
+/// Reads only the header (decompressing its first bytes), checked as read_idx checks it:
+/// what a caller compares before it reads, and allocates for, the data.
+/// @throws DataError as read_idx for the header.
+IdxHeaderInfo read_idx_header(const std::string& path);
+
 /// Reads an IDX file, gzip-compressed or raw (detected from the content).
 /// @param max_items 0 reads all items; otherwise at most the first `max_items` (the rest of
 ///        the file is then not read, so its truncation or trailing bytes go unnoticed).
