@@ -258,8 +258,12 @@ RunSummary resume_search(const RunConfig& config, const std::string& run_dir, in
   if (resume.checkpoint.config_hash != config_hash(config.source)) {
     const nlohmann::json stored = read_json_file(dir.file("config.json"));
     const std::string where = first_config_difference(stored, config.source);
-    throw UserError(config.path + ": differs from the run's config (" + dir.file("config.json") + ") at " +
-                    (where.empty() ? std::string("an unknown place") : where) +
+    // No difference to the stored copy: that copy itself was edited after the run started
+    // (the checkpoint keeps only the original's hash, so the place cannot be named).
+    if (where.empty())
+      throw UserError(dir.file("config.json") + ": edited after the run started (it no longer matches the "
+                      "checkpoint's config); restore the config the run started with, or start a new run");
+    throw UserError(config.path + ": differs from the run's config (" + dir.file("config.json") + ") at " + where +
                     "; only search.evaluations, search.max_wall_minutes, search.target_accuracy and output may "
                     "change on resume (start a new run for other changes)");
   }

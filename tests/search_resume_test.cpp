@@ -113,6 +113,14 @@ TEST_SUITE("search_resume") {
     CHECK(contains(r.output, "/training/learning_rate"));
     CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
 
+    // The run's own copy edited: no pointer to name, but not "an unknown place" either.
+    const std::string stored = read_text(run + "/config.json");
+    write_text(run + "/config.json", config.dump(2));
+    r = run_nas_run("resume '" + run + "'");
+    CHECK(r.exit_code == 2);
+    CHECK(contains(r.output, run + "/config.json: edited after the run started"));
+    write_text(run + "/config.json", stored);
+
     config["training"].erase("learning_rate");
     config["search"]["evaluations"] = 8;
     write_text(dir.file("more.json"), config.dump(2));
