@@ -80,12 +80,12 @@ std::vector<std::string> export_tflite_files(const ModelToExport& m, const std::
   options.description = m.description;
   options.op_names = op_layer_names(m.arch, m.int8);
   options.schedule = costs.reports.front().plan.schedule;
-  const std::string flatbuffer = export_tflite(m.int8, options);
+  const TfliteFile tflite = write_tflite(m.int8, options);
   std::vector<TflmArena> arenas;
   for (size_t i = 0; i < m.boards.size(); ++i)
     arenas.push_back({m.boards[i].name, costs.reports[i].totals.ram.arena + costs.reports[i].totals.ram.persistent});
-  std::vector<SourceFile> files = {{"model_int8.tflite", flatbuffer}};
-  for (SourceFile& f : export_tflm_sources(flatbuffer, tflite_resolver_methods(m.int8), arenas, m.description))
+  std::vector<SourceFile> files = {{"model_int8.tflite", tflite.bytes}};
+  for (SourceFile& f : export_tflm_sources(tflite.bytes, tflite.resolver_methods, arenas, m.description))
     files.push_back(std::move(f));
   files.push_back(cost_report_file(costs));
   return write_format_files(dir, "tflite", files);

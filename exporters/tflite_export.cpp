@@ -241,7 +241,7 @@ class TfliteWriter {
   // Weights (int8, symmetric: zero point 0 per scale) and int32 biases (scale
   // input_scale * weight_scale) of a MAC op, quantised along `dimension`.
   std::pair<int, int> weights_and_bias(const QuantizedOp& op, const Dims& shape, int dimension, const std::string& name) {
-    const bool per_tensor = op.deploy.kind == DeployKind::kDense;
+    const bool per_tensor = per_tensor_weights(op.deploy.kind);
     std::vector<float> scales = op.weight_scales;
     if (per_tensor) {
       if (std::any_of(scales.begin(), scales.end(), [&](float s) { return s != scales[0]; }))
@@ -413,17 +413,20 @@ class TfliteWriter {
 
 }  // namespace
 
+TfliteFile write_tflite(const QuantizedModel& model, const TfliteExportOptions& options) {
+  TfliteWriter writer(model, options);
+  TfliteFile file{writer.build(), {}};
+  for (Builtin code : writer.builtins()) file.resolver_methods.push_back(resolver_method(code));
+  std::sort(file.resolver_methods.begin(), file.resolver_methods.end());
+  return file;
+}
+
 std::string export_tflite(const QuantizedModel& model, const TfliteExportOptions& options) {
-  return TfliteWriter(model, options).build();
+  return write_tflite(model, options).bytes;
 }
 
 std::vector<std::string> tflite_resolver_methods(const QuantizedModel& model) {
-  TfliteWriter writer(model, {});
-  writer.build();
-  std::vector<std::string> methods;
-  for (Builtin code : writer.builtins()) methods.push_back(resolver_method(code));
-  std::sort(methods.begin(), methods.end());
-  return methods;
+  return write_tflite(model, {}).resolver_methods;
 }
 
 }  // namespace hwnas

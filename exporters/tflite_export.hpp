@@ -31,6 +31,18 @@ struct TfliteExportOptions {
   bool end_at_scores = false;
 };
 
+/// A .tflite file and what TF Lite Micro must register to run it.
+struct TfliteFile {
+  std::string bytes;
+  /// TF Lite Micro's op resolver method for each builtin the file uses ("AddConv2D", ...),
+  /// sorted, each once.
+  std::vector<std::string> resolver_methods;
+};
+
+/// The .tflite file of `model` with its resolver methods, from one lowering.
+/// @throws UserError as export_tflite.
+TfliteFile write_tflite(const QuantizedModel& model, const TfliteExportOptions& options = {});
+
 /// The .tflite file of `model`. @throws UserError for a model TF Lite cannot express
 /// (an ADD of more than two tensors, per-channel dense weights of an older hwnas).
 std::string export_tflite(const QuantizedModel& model, const TfliteExportOptions& options = {});

@@ -20,7 +20,7 @@ struct TflmArena {
 };
 
 /// model_data.h and model_data.cc of `flatbuffer`. `resolver_methods` are
-/// tflite_resolver_methods() of the model; kTensorArenaSize is the largest of `arenas`,
+/// the TfliteFile's resolver_methods; kTensorArenaSize is the largest of `arenas`,
 /// each of which model_data.h lists. `description` opens model_data.h.
 std::vector<SourceFile> export_tflm_sources(const std::string& flatbuffer, const std::vector<std::string>& resolver_methods,
                                             const std::vector<TflmArena>& arenas, const std::string& description);
