@@ -1,12 +1,13 @@
 // This file implements the nas-run command line: argument parsing (CLI11), logging
 // setup and the thread limit, then one library call per subcommand. It holds the only
-// top-level catch, which maps user errors to one line on stderr and exit code 2.
+// top-level catch, which maps user errors to exit code 2 and machine failures to exit code 3.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@
 namespace {
 
 constexpr int kUserErrorExit = 2;
+// The machine failed the run (a full disk, an unwritable folder, memory): resumable.
+constexpr int kEnvironmentExit = 3;
+// The run ended but could not deliver a model (every final model failed, the export failed).
+constexpr int kUndeliveredExit = 4;
 
 struct Options {
   std::string log_level = "info";
@@ -103,7 +108,8 @@ int report_search(const hwnas::RunSummary& s) {
                  s.stop_reason, s.run_dir, s.run_dir);
   else
     spdlog::info("the run ended: {}", s.stop_reason);
-  return 0;
+  for (const std::string& problem : s.problems) spdlog::error("{}", problem);
+  return s.problems.empty() ? 0 : kUndeliveredExit;
 }
 
 // How many copies of nas-run a launcher started together (1 when none did): srun's step
@@ -130,9 +136,10 @@ int with_mpi(const std::function<hwnas::RunSummary(const hwnas::MpiSession*)>& s
     } catch (const std::exception& e) {
       if (mpi.size() == 1) throw;
       const bool user = dynamic_cast<const hwnas::UserError*>(&e) != nullptr;
-      std::cerr << "nas-run: rank " << mpi.rank() << ": " << (user ? "error: " : "internal error: ") << e.what()
-                << " (ending every rank)\n";
-      mpi.abort(user ? kUserErrorExit : 1);
+      const bool machine = hwnas::is_environment_failure(e);
+      std::cerr << "nas-run: rank " << mpi.rank() << ": " << (user || machine ? "error: " : "internal error: ")
+                << e.what() << " (ending every rank)\n";
+      mpi.abort(user ? kUserErrorExit : machine ? kEnvironmentExit : 1);
     }
   }
 #endif
@@ -317,6 +324,12 @@ int main(int argc, char** argv) {
   } catch (const hwnas::UserError& e) {
     std::cerr << "nas-run: error: " << e.what() << "\n";
     return kUserErrorExit;
+  } catch (const hwnas::EnvironmentError& e) {
+    std::cerr << "nas-run: error: " << e.what() << "\n";
+    return kEnvironmentExit;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "nas-run: error: out of memory\n";
+    return kEnvironmentExit;
   } catch (const std::exception& e) {
     std::cerr << "nas-run: internal error: " << e.what() << "\n";
     return 1;

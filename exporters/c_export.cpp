@@ -300,9 +300,7 @@ std::vector<std::string> op_layer_names(const Architecture& arch, const Quantize
 }
 
 void write_source_files(const std::string& dir, const std::vector<SourceFile>& files) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw UserError(dir + ": cannot create the folder (" + ec.message() + ")");
+  create_folders(dir);
   for (const SourceFile& f : files) write_file_atomically(dir + "/" + f.name, f.text);
 }
 

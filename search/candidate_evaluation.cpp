@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "util/errors.hpp"
 #include "util/seed_streams.hpp"
 
 namespace hwnas {
@@ -24,9 +25,7 @@ TrainingOptions training_at(const TrainingOptions& recipe, const FidelitySpec& f
 
 bool cancelled(const std::atomic<bool>* cancel) { return cancel && cancel->load(); }
 
-}  // namespace
-
-EvaluationResult evaluate_candidate(const EvaluationRequest& request, const EvaluationRecipe& recipe,
+EvaluationResult evaluate_unguarded(const EvaluationRequest& request, const EvaluationRecipe& recipe,
                                     TrainingData& data, const std::atomic<bool>* cancel,
                                     const EpochCallback& on_epoch) {
   const Architecture& arch = request.arch;
@@ -84,6 +83,26 @@ EvaluationResult evaluate_candidate(const EvaluationRequest& request, const Eval
   if (int8_models[deployed] && int8_models[deployed]->scores.ok)
     out.int8_model = std::move(int8_models[deployed]->quantized);
   return out;
+}
+
+}  // namespace
+
+EvaluationResult failed_evaluation(const std::string& failure) {
+  EvaluationResult r;
+  r.scores.status = EvaluationStatus::kFailed;
+  r.scores.train.failure = failure;
+  return r;
+}
+
+EvaluationResult evaluate_candidate(const EvaluationRequest& request, const EvaluationRecipe& recipe,
+                                    TrainingData& data, const std::atomic<bool>* cancel,
+                                    const EpochCallback& on_epoch) {
+  try {
+    return evaluate_unguarded(request, recipe, data, cancel, on_epoch);
+  } catch (const std::exception& e) {
+    if (is_environment_failure(e)) throw;  // the machine's failure ends the run, not the candidate
+    return failed_evaluation(std::string("evaluation error: ") + e.what());  // a candidate must not take the search down
+  }
 }
 
 size_t combine_seed_runs(EvaluationScores& scores, std::vector<SeedRun> runs) {

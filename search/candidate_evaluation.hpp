@@ -37,12 +37,16 @@ struct EvaluationRecipe {
 
 /// Evaluates `request` on `data`. Stops early, with status kCancelled, when `cancel`
 /// becomes true. `on_epoch` (optional) hears the first training's epochs. A failure of
-/// the candidate (a NaN loss, a network that does not fit in memory) is reported in the
-/// result, never thrown.
+/// the candidate (a NaN loss, a shape that cannot be built, any exception of its own) is
+/// reported in the result, never thrown.
+/// @throws EnvironmentError or std::bad_alloc (is_environment_failure): the machine failed.
 /// NOTE: the same request gives the same result with any number of threads.
 EvaluationResult evaluate_candidate(const EvaluationRequest& request, const EvaluationRecipe& recipe,
                                     TrainingData& data, const std::atomic<bool>* cancel = nullptr,
                                     const EpochCallback& on_epoch = {});
+
+/// The result of an evaluation that failed for `failure` before it produced scores.
+EvaluationResult failed_evaluation(const std::string& failure);
 
 /// Fills `scores` from several trainings: accuracies and losses averaged, time summed, the
 /// rest from the training with the best int8 validation accuracy (the one deployed,

@@ -2,6 +2,11 @@
 #include "search/checkpoint.hpp"
 
 #include <cstdio>
+#include <filesystem>
+#include <limits>
+
+#include <spdlog/spdlog.h>
+#include <zlib.h>
 
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
@@ -11,7 +16,9 @@ namespace hwnas {
 
 namespace {
 
-constexpr const char* kFormat = "hwnas-checkpoint-1";
+// Version 2 added the checksum; version 1 files (older runs) are still read.
+constexpr const char* kFormat = "hwnas-checkpoint-2";
+constexpr const char* kFormatWithoutChecksum = "hwnas-checkpoint-1";
 
 // The part of a config the hash covers.
 nlohmann::json hashed_part(nlohmann::json config) {
@@ -33,40 +40,103 @@ nlohmann::json hashed_part(nlohmann::json config) {
   return config;
 }
 
+// CRC-32 of the checkpoint without its checksum field, as "crc32:<8 hex digits>". The dump
+// of a parsed checkpoint is the text it was made from (objects keep sorted keys, numbers
+// round-trip), so the reader recomputes it from what it parsed.
+std::string checksum_of(nlohmann::json j) {
+  j.erase("checksum");
+  const std::string text = j.dump();
+  const uLong crc = ::crc32(::crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(text.data()), uInt(text.size()));
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "%08lx", static_cast<unsigned long>(crc));
+  return std::string("crc32:") + hex;
+}
+
+// A count or index of the checkpoint: an integer within an int (a damaged or edited file
+// must not turn into a negative count).
+int count_at(const nlohmann::json& j, const char* key, const std::string& path, const std::string& pointer = "") {
+  const nlohmann::json& v = j.at(key);
+  if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > std::numeric_limits<int>::max())
+    throw ConfigError(path, pointer + "/" + key, "an integer in [0, " + std::to_string(std::numeric_limits<int>::max()) + "]",
+                      describe_json(v));
+  return v.get<int>();
+}
+
+Checkpoint read_one_checkpoint(const std::string& path) {
+  const nlohmann::json j = read_json_file(path);
+  try {
+    if (!j.is_object()) throw ConfigError(path, "", "a checkpoint object", describe_json(j));
+    const std::string format = j.value("format", "");
+    if (format != kFormat && format != kFormatWithoutChecksum)
+      throw ConfigError(path, "/format", "\"" + std::string(kFormat) + "\"", describe_json(j.value("format", nlohmann::json())));
+    if (format == kFormat && j.value("checksum", "") != checksum_of(j))
+      throw UserError(path + ": damaged (its checksum does not match its content)");
+    Checkpoint c;
+    c.config_hash = j.at("config_hash").get<std::string>();
+    c.config_path = j.at("config_path").get<std::string>();
+    c.proposed = count_at(j, "proposed", path);
+    c.observed = count_at(j, "observed", path);
+    c.phase = count_at(j, "phase", path);
+    const nlohmann::json& pending = j.at("pending");
+    for (size_t i = 0; i < pending.size(); ++i) {
+      const std::string at = "/pending/" + std::to_string(i);
+      c.pending.push_back({count_at(pending[i], "index", path, at), count_at(pending[i], "rung", path, at),
+                           pending[i].at("genome").get<Genome>()});
+    }
+    c.strategy = j.at("strategy");
+    c.source = j.at("source");
+    c.finished = j.at("finished").get<bool>();
+    c.stop_reason = j.at("stop_reason").get<std::string>();
+    if (c.observed > c.proposed)
+      throw UserError(path + ": damaged (it has seen " + std::to_string(c.observed) + " results of " +
+                      std::to_string(c.proposed) + " proposals)");
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    throw UserError(path + ": not a valid checkpoint (" + e.what() + ")");
+  }
+}
+
 }  // namespace
 
 void save_checkpoint(const std::string& path, const Checkpoint& c) {
   nlohmann::json pending = nlohmann::json::array();
   for (const auto& p : c.pending) pending.push_back({{"index", p.index}, {"rung", p.rung}, {"genome", p.genome}});
-  const nlohmann::json j = {{"format", kFormat},          {"config_hash", c.config_hash},
-                            {"config_path", c.config_path}, {"proposed", c.proposed},
-                            {"observed", c.observed},      {"phase", c.phase},
-                            {"pending", pending},
-                            {"strategy", c.strategy},      {"source", c.source},
-                            {"finished", c.finished},      {"stop_reason", c.stop_reason}};
+  nlohmann::json j = {{"format", kFormat},          {"config_hash", c.config_hash},
+                      {"config_path", c.config_path}, {"proposed", c.proposed},
+                      {"observed", c.observed},      {"phase", c.phase},
+                      {"pending", pending},
+                      {"strategy", c.strategy},      {"source", c.source},
+                      {"finished", c.finished},      {"stop_reason", c.stop_reason}};
+  j["checksum"] = checksum_of(j);
+  // The generation before this one stays beside it: if this file is ever found damaged,
+  // a resume goes on from that one (history.jsonl holds every result since).
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) write_file_atomically(previous_checkpoint_path(path), read_file_text(path));
   write_file_atomically(path, j.dump() + "\n");
 }
 
+std::string previous_checkpoint_path(const std::string& path) {
+  const std::filesystem::path p(path);
+  return (p.parent_path() / (p.stem().string() + ".prev" + p.extension().string())).string();
+}
+
 Checkpoint load_checkpoint(const std::string& path) {
-  const nlohmann::json j = read_json_file(path);
+  std::string damage;
   try {
-    if (j.at("format") != kFormat)
-      throw UserError(path + ": /format: expected \"" + std::string(kFormat) + "\", got " + describe_json(j.at("format")));
-    Checkpoint c;
-    c.config_hash = j.at("config_hash").get<std::string>();
-    c.config_path = j.at("config_path").get<std::string>();
-    c.proposed = j.at("proposed").get<int>();
-    c.observed = j.at("observed").get<int>();
-    c.phase = j.at("phase").get<int>();
-    for (const auto& p : j.at("pending"))
-      c.pending.push_back({p.at("index").get<int>(), p.at("rung").get<int>(), p.at("genome").get<Genome>()});
-    c.strategy = j.at("strategy");
-    c.source = j.at("source");
-    c.finished = j.at("finished").get<bool>();
-    c.stop_reason = j.at("stop_reason").get<std::string>();
+    return read_one_checkpoint(path);
+  } catch (const UserError& e) {
+    damage = e.what();
+  }
+  const std::string previous = previous_checkpoint_path(path);
+  std::error_code ec;
+  if (!std::filesystem::exists(previous, ec)) throw UserError(damage);
+  try {
+    Checkpoint c = read_one_checkpoint(previous);
+    spdlog::warn("{}; going on from the previous checkpoint {} (the results since are in history.jsonl)", damage,
+                 previous);
     return c;
-  } catch (const nlohmann::json::exception& e) {
-    throw UserError(path + ": not a valid checkpoint (" + e.what() + ")");
+  } catch (const UserError& e) {
+    throw UserError(damage + "; the previous one is no better: " + e.what());
   }
 }
 

@@ -35,10 +35,15 @@ struct Checkpoint {
   std::string stop_reason;    ///< why the last invocation stopped
 };
 
-/// Atomic replace of `path`. @throws UserError on I/O errors.
+/// Atomic replace of `path`, with a format version and a CRC-32 of the content; the file it
+/// replaces becomes previous_checkpoint_path(path). @throws EnvironmentError on I/O errors.
 void save_checkpoint(const std::string& path, const Checkpoint& c);
-/// @throws UserError (one line, naming the file) when missing or malformed.
+/// The checkpoint in `path`; when that is missing, truncated, fails its checksum or holds
+/// impossible values, the previous generation (with a warning).
+/// @throws UserError (one line, naming the files) when neither is usable.
 Checkpoint load_checkpoint(const std::string& path);
+/// Where the generation before `path` is kept: "checkpoint.prev.json" beside "checkpoint.json".
+std::string previous_checkpoint_path(const std::string& path);
 
 /// Hash (FNV-1a, hex) of everything in a config that decides a run's results: all of it
 /// except the budgets a resume may raise (search.evaluations, search.max_wall_minutes,

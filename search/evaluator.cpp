@@ -1,9 +1,9 @@
 // This file implements ThreadPoolEvaluator (see evaluator.hpp).
 #include "search/evaluator.hpp"
 
+#include <exception>
 #include <memory>
 
-#include <spdlog/spdlog.h>
 
 #include "search/evaluation_result.hpp"
 
@@ -29,12 +29,15 @@ void ThreadPoolEvaluator::submit(Candidate c) {
       // when a one-hour one does (measured: 300 images/s instead of 38,000).
       tbb::this_task_arena::isolate([&] { m_evaluate(*task, m_cancel); });
       keep = task->scores.status != EvaluationStatus::kCancelled;
-    } catch (const std::exception& e) {
-      // A candidate must not take the search down; record why it failed.
-      task->scores.status = EvaluationStatus::kFailed;
-      task->scores.train.ok = false;
-      task->scores.train.failure = std::string("evaluation error: ") + e.what();
-      spdlog::error("candidate {}: {}", task->identity, task->scores.train.failure);
+    } catch (...) {
+      // The evaluation turns the candidate's own failures into its status, so what arrives
+      // here failed the run: recording the result (a full disk) or the machine (memory).
+      // The candidate counts as not evaluated (it stays pending in the checkpoint and runs
+      // again on resume); the others stop, and the controller hears of it.
+      keep = false;
+      std::lock_guard<std::mutex> lock(m_mutex);
+      if (!m_failure) m_failure = std::current_exception();
+      m_cancel = true;
     }
     std::lock_guard<std::mutex> lock(m_mutex);
     --m_running;
@@ -45,7 +48,13 @@ void ThreadPoolEvaluator::submit(Candidate c) {
 
 std::optional<Candidate> ThreadPoolEvaluator::wait_finished(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> lock(m_mutex);
-  m_changed.wait_for(lock, timeout, [&] { return !m_finished.empty(); });
+  m_changed.wait_for(lock, timeout, [&] { return !m_finished.empty() || m_failure; });
+  if (m_failure) {
+    // Results finished before the failure are recorded already; resume picks them up.
+    m_changed.wait(lock, [&] { return m_running == 0; });
+    m_finished.clear();
+    std::rethrow_exception(m_failure);
+  }
   if (m_finished.empty()) return std::nullopt;
   Candidate c = std::move(m_finished.front());
   m_finished.pop_front();
@@ -62,7 +71,7 @@ void ThreadPoolEvaluator::cancel_all() {
   std::unique_lock<std::mutex> lock(m_mutex);
   m_changed.wait(lock, [&] { return m_running == 0; });
   m_finished.clear();
-  m_cancel = false;
+  if (!m_failure) m_cancel = false;
 }
 
 }  // namespace hwnas

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -26,7 +27,9 @@ class Evaluator {
   /// Starts evaluating `c`; returns at once.
   virtual void submit(Candidate c) = 0;
   /// A finished candidate, waiting up to `timeout` for one; nullopt when none finished.
-  /// Cancelled candidates are not returned.
+  /// Cancelled candidates are not returned. @throws what stopped an evaluation from
+  /// recording its result (EnvironmentError: a full disk, memory), once every other
+  /// evaluation has stopped.
   virtual std::optional<Candidate> wait_finished(std::chrono::milliseconds timeout) = 0;
   /// Submitted candidates not yet returned by wait_finished.
   virtual int outstanding() const = 0;
@@ -36,7 +39,9 @@ class Evaluator {
 };
 
 /// Trains and scores one candidate in place; stops early when `cancel` becomes true
-/// (then c.scores.status is kCancelled and nothing may have been recorded).
+/// (then c.scores.status is kCancelled and nothing may have been recorded). The candidate's
+/// own failures are its status; an exception means its result could not be recorded and
+/// the run must stop (see Evaluator::wait_finished).
 using EvaluateFn = std::function<void(Candidate& c, const std::atomic<bool>& cancel)>;
 
 class ThreadPoolEvaluator final : public Evaluator {
@@ -57,6 +62,7 @@ class ThreadPoolEvaluator final : public Evaluator {
   mutable std::mutex m_mutex;
   std::condition_variable m_changed;
   int m_running = 0;               ///< submitted, not finished
+  std::exception_ptr m_failure;    ///< what ended an evaluation without a result
   std::deque<Candidate> m_finished;  ///< finished, not yet collected
 };
 

@@ -39,7 +39,8 @@ class HistoryWriter {
   /// Cuts an incomplete last line (left by a kill) off an existing file.
   /// @throws UserError when the file cannot be repaired.
   explicit HistoryWriter(std::string path);
-  /// Appends `record` as one line and fsyncs. @throws UserError on I/O failure.
+  /// Appends `record` as one line and fsyncs; a failed append leaves no part of it.
+  /// @throws EnvironmentError on I/O failure.
   void append(const nlohmann::json& record);
   const std::string& path() const { return m_path; }
 

@@ -8,6 +8,7 @@
 #include "trainers/deploy/int8_evaluation.hpp"
 #include "trainers/qat/qat.hpp"
 #include "trainers/deploy/quantize.hpp"
+#include "util/errors.hpp"
 
 namespace hwnas {
 
@@ -77,6 +78,7 @@ Int8Outcome quantize_with_optional_qat(const Architecture& arch, const TrainedMo
     }
     s.ok = true;
   } catch (const std::exception& e) {  // one odd candidate must not end the run
+    if (is_environment_failure(e)) throw;  // but a failing machine does
     s.failure = e.what();
     out.quantized = QuantizedModel{};
   }

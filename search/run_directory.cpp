@@ -32,9 +32,7 @@ RunDirectory RunDirectory::create(const OutputConfig& output) {
       if (n > 100000) throw UserError(output.dir + ": no free run directory name");
     }
   }
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw UserError(dir.string() + ": cannot create run directory: " + ec.message());
+  create_folders(dir.string());
   return RunDirectory(fs::absolute(dir).lexically_normal().string());
 }
 
@@ -54,9 +52,7 @@ void RunDirectory::write_json(const std::string& name, const nlohmann::json& val
 
 std::string RunDirectory::model_dir(const std::string& identity) const {
   const fs::path dir = fs::path(m_path) / "models" / identity;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw UserError(dir.string() + ": cannot create: " + ec.message());
+  create_folders(dir.string());
   return dir.string();
 }
 

@@ -67,7 +67,7 @@ ExportedModel export_one(const std::string& run_dir, const std::string& id, cons
   const Architecture arch = load_architecture(source + "/arch.json");
   const QuantizedModel int8 = load_quantized_model(arch, source);
   ExportedModel m{id, out + "/" + id, {}, int8.input_mean, int8.input_std};
-  fs::create_directories(m.dir);
+  create_folders(m.dir);
   for (const std::string& name : kRunFiles) {
     if (!fs::exists(source + "/" + name)) throw UserError(source + "/" + name + ": missing: cannot export " + id);
     write_file_atomically(m.dir + "/" + name, read_file_text(source + "/" + name));
@@ -123,7 +123,7 @@ std::vector<ExportedModel> export_models(const ExportRequest& request) {
     listing.push_back(std::move(entry));
     spdlog::info("exported {} to {}", id, exported.back().dir);
   }
-  fs::create_directories(out);
+  create_folders(out);
   write_file_atomically(out + "/export.json",
                         nlohmann::json{{"run_dir", fs::absolute(request.run_dir).lexically_normal().string()},
                                        {"models", listing}}

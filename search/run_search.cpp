@@ -35,6 +35,7 @@
 #include "trainers/deploy/quantized_model_io.hpp"
 #include "trainers/training/model_weights.hpp"
 #include "util/atomic_file.hpp"
+#include "util/errors.hpp"
 #include "util/json_reader.hpp"
 #include "util/logging.hpp"
 #include "util/seed_streams.hpp"
@@ -95,18 +96,38 @@ nlohmann::json dataset_info(const DatasetSplits& d) {
           {"test", d.test.size()}};
 }
 
-// The exporters never cost a user the run: a failure is logged, the results stay.
-void export_pareto_set(const RunDirectory& dir) {
+// The Pareto set as deployable files; what the run could not deliver goes to `problems`.
+// An exporter's failure costs no result (they stay in the run directory, and `nas-run
+// export` retries); a machine failure propagates: the run stops like any other write.
+void export_pareto_set(const RunDirectory& dir, std::vector<std::string>& problems) {
   try {
     ExportRequest request;
     request.run_dir = dir.path();
     const auto exported = export_models(request);
-    spdlog::info("exported the Pareto set ({} model(s)) to {}/export (C code, ONNX, cost reports; see docs/deploy.md)",
+    if (exported.empty()) {
+      problems.push_back("the run ended without a model to deploy: the Pareto set is empty (see " +
+                         dir.file("summary.json") + " and the log for why no candidate qualified)");
+      return;
+    }
+    spdlog::info("exported the Pareto set ({} model(s)) to {}/export (C code, ONNX, TF Lite, cost reports; see "
+                 "docs/deploy.md)",
                  exported.size(), dir.path());
   } catch (const std::exception& e) {
-    spdlog::error("exporting the Pareto set failed: {} (the run's results are intact; retry with nas-run export {})",
-                  e.what(), dir.path());
+    if (is_environment_failure(e)) throw;
+    problems.push_back(std::string("exporting the Pareto set failed: ") + e.what() +
+                       " (the run's results are intact; retry with nas-run export " + dir.path() + ")");
   }
+}
+
+// The final stage must leave a model: when every candidate it trained failed, there is
+// nothing to deploy even though the run ran to its end.
+void check_final_stage(const std::vector<const Candidate*>& ranked, const SearchOutcome& outcome,
+                       std::vector<std::string>& problems) {
+  if (outcome.interrupted || ranked.empty()) return;
+  for (const Candidate* c : ranked)
+    if (c->scores.ok()) return;
+  problems.push_back("every one of the " + std::to_string(ranked.size()) + " candidate(s) of the " +
+                     ranked.front()->stage + " stage failed (their failures are in history.jsonl)");
 }
 
 // This process's place in an MPI job: rank 0 of 1, alone on its node, without MPI.
@@ -224,19 +245,37 @@ RunSummary execute_search(const RunConfig& config, int threads, const MpiSession
   }
   totals.stopped_early = outcome.interrupted;
   totals.stop_reason = outcome.end_reason;
+  check_final_stage(ranked, outcome, totals.problems);
   const nlohmann::json extra = {{"dataset", dataset_info(data)},
                                 {"space", {{"name", space.name()}, {"log10_size", space.log10_size()}}},
                                 {"threads", arena.max_concurrency()},
                                 {"evaluations_by_stage", by_stage},
                                 {"ranked_rung", outcome.top_rung},
                                 {"wall_seconds", std::chrono::duration<double>(Clock::now() - start).count()}};
-  dir.write_json("summary.json", make_summary(config, totals, ranked, extra));
-
   // Step 5: the Pareto set as deployable files. A stopped run exports when it ends.
-  if (!outcome.interrupted) export_pareto_set(dir);
+  if (!outcome.interrupted) export_pareto_set(dir, totals.problems);
+  dir.write_json("summary.json", make_summary(config, totals, ranked, extra));
   // Step 6: the report of it all, with links to the exported files.
   report.finish();
   return totals;
+}
+
+// A failure of the machine stops the run where it is: the checkpoint and history.jsonl on
+// disk are the last good state (every write is atomic or cut back), so the message says
+// how to go on.
+RunSummary execute_search_or_stop(const RunConfig& config, int threads, const MpiSession* mpi, RunDirectory dir,
+                                  const std::optional<ResumePoint>& resume) {
+  const std::string path = dir.path();
+  const std::string hint = "; the run stopped, keeping every finished result in " + path +
+                           ": fix the cause (free disk space or memory, make the folder writable), then continue "
+                           "with nas-run resume " + path;
+  try {
+    return execute_search(config, threads, mpi, std::move(dir), resume);
+  } catch (const EnvironmentError& e) {
+    throw EnvironmentError(e.what() + hint);
+  } catch (const std::bad_alloc&) {
+    throw EnvironmentError("out of memory" + hint);
+  }
 }
 
 }  // namespace
@@ -247,7 +286,7 @@ DatasetSplits load_search_data(const RunConfig& config, int validation_split) {
 
 RunSummary run_search(const RunConfig& config, int threads, const MpiSession* mpi) {
   if (mpi_view(mpi).rank > 0) return run_worker(config, threads, *mpi);
-  return execute_search(config, threads, mpi, RunDirectory::create(config.output), std::nullopt);
+  return execute_search_or_stop(config, threads, mpi, RunDirectory::create(config.output), std::nullopt);
 }
 
 RunSummary resume_search(const RunConfig& config, const std::string& run_dir, int threads, const MpiSession* mpi) {
@@ -267,9 +306,11 @@ RunSummary resume_search(const RunConfig& config, const std::string& run_dir, in
                     "; only search.evaluations, search.max_wall_minutes, search.target_accuracy and output may "
                     "change on resume (start a new run for other changes)");
   }
+  if (const int removed = remove_abandoned_temporaries(dir.path()))
+    spdlog::info("removed {} temporary file(s) that an interrupted write left in {}", removed, dir.path());
   const std::string history = dir.file(kHistoryFile);
   resume.history = records_by_evaluation(read_history(history), history);
-  return execute_search(config, threads, mpi, std::move(dir), resume);
+  return execute_search_or_stop(config, threads, mpi, std::move(dir), resume);
 }
 
 RunConfig load_run_dir_config(const std::string& run_dir) {

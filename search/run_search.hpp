@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "search/run_config.hpp"
 #include "trainers/data/dataset.hpp"
@@ -23,6 +24,9 @@ struct RunSummary {
   int64_t duplicates = 0;  ///< proposals whose network was already a candidate
   bool stopped_early = false;  ///< signal or wall-time budget: resumable
   std::string stop_reason;     ///< why the run ended or stopped
+  /// What a run that ended could not deliver (every final model failed, the export failed,
+  /// no model to deploy); nas-run says each and exits 4.
+  std::vector<std::string> problems;
 };
 
 /// The train/validation/test splits a search with `config` uses (they depend only on the

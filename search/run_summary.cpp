@@ -27,6 +27,7 @@ nlohmann::json make_summary(const RunConfig& config, const RunSummary& totals,
   j["duplicates"] = totals.duplicates;
   j["stopped_early"] = totals.stopped_early;
   j["stop_reason"] = totals.stop_reason;
+  j["problems"] = totals.problems;
   j["strategy"] = strategy_name(config.search.strategy);
   j["best"] = ok.empty() ? nlohmann::json(nullptr) : candidate_brief(*ok.front());
   j["ranking"] = nlohmann::json::array();

@@ -137,6 +137,7 @@ void SearchController::restore(const Checkpoint& checkpoint, const HistoryRecord
   m_proposed = checkpoint.proposed;
   m_results.restore(checkpoint.observed);
   m_phase = checkpoint.phase;
+  m_recorded = history;
   const auto rebuilt = [&](int index, int rung, const nlohmann::json& record) {
     Candidate c = rebuild_candidate(index, record.at("genome").get<Genome>(), rung);
     restore_results(record, c);
@@ -247,8 +248,25 @@ void SearchController::checkpoint_and_submit() {
   // without a checkpoint that lists it as pending.
   save_checkpoint(m_dir.file("checkpoint.json"), cp);
   write_pareto_report(m_dir, m_config, entries_at(top_rung()));
-  for (int index : m_to_submit) m_evaluator.submit(m_pending.at(index));
+  for (int index : m_to_submit) {
+    const Candidate& c = m_pending.at(index);
+    const auto recorded = m_recorded.find({index, c.rung});
+    if (recorded != m_recorded.end() && recorded->second.value("genome", Genome{}) == c.genome) {
+      Candidate done = c;
+      restore_results(recorded->second, done);
+      m_replayed.push_back(std::move(done));
+      continue;
+    }
+    m_evaluator.submit(c);
+  }
   m_to_submit.clear();
+}
+
+std::optional<Candidate> SearchController::next_finished() {
+  if (m_replayed.empty()) return m_evaluator.wait_finished(std::chrono::milliseconds(200));
+  Candidate c = std::move(m_replayed.front());
+  m_replayed.pop_front();
+  return c;
 }
 
 std::string SearchController::interruption() const {
@@ -262,7 +280,7 @@ std::string SearchController::interruption() const {
 // Collects results until none is outstanding; false when interrupted. The search phase
 // shows results to the strategy in index order; later stages just record them.
 bool SearchController::wait_for_results(bool in_order) {
-  while (m_evaluator.outstanding() > 0) {
+  while (m_evaluator.outstanding() > 0 || !m_replayed.empty()) {
     const std::string stop = interruption();
     if (!stop.empty()) {
       spdlog::warn("{}: cancelling the {} candidate(s) in training", stop, m_evaluator.outstanding());
@@ -271,7 +289,7 @@ bool SearchController::wait_for_results(bool in_order) {
       checkpoint_and_submit();
       return false;
     }
-    std::optional<Candidate> c = m_evaluator.wait_finished(std::chrono::milliseconds(200));
+    std::optional<Candidate> c = next_finished();
     if (!c) continue;
     const int index = c->index;
     if (in_order) {
@@ -359,6 +377,10 @@ SearchOutcome SearchController::run() {
     completed = run_stage();
   }
   if (completed) {
+    // Resumed in a later stage: the search phase ended in an earlier invocation.
+    if (m_end_reason.empty())
+      m_end_reason = m_proposed >= m_config.search.evaluations ? "evaluation budget search.evaluations spent"
+                                                               : "the search phase ended early (see run.log)";
     m_phase = final_rung() + 1;
     checkpoint_and_submit();
   }

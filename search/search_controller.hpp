@@ -15,8 +15,10 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -74,6 +76,8 @@ class SearchController {
   void start_stage(int rung);
   bool run_stage();
   bool wait_for_results(bool in_order);
+  /// The next finished evaluation: a replayed one, else the evaluator's (waiting a moment).
+  std::optional<Candidate> next_finished();
   void report(const Candidate& c);
   std::string interruption() const;
   std::vector<Candidate> entries_at(int rung) const;
@@ -93,6 +97,11 @@ class SearchController {
   OrderedResults m_results;              ///< search phase: finished results, shown to the strategy in order
   std::map<int, Candidate> m_pending;    ///< of the current phase, by index: not yet recorded as evaluated
   std::vector<int> m_to_submit;          ///< pending candidates not yet handed to the evaluator
+  /// A resumed run's history: an evaluation it already holds (the checkpoint it resumed
+  /// from was older than the history, e.g. the previous generation) is taken from it, not
+  /// run again.
+  HistoryRecords m_recorded;
+  std::deque<Candidate> m_replayed;      ///< taken from m_recorded, waiting to be collected like results
   std::vector<Candidate> m_evaluated;    ///< every recorded evaluation
   std::string m_end_reason;
   std::chrono::steady_clock::time_point m_start;  ///< of this invocation (search.max_wall_minutes)

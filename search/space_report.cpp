@@ -183,9 +183,7 @@ void require_empty_folder(const std::string& dir) {
 
 int write_space_samples(const SearchSpace& space, int count, uint64_t seed, const std::string& dir) {
   require_empty_folder(dir);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw UserError(dir + ": cannot create: " + ec.message());
+  create_folders(dir);
   std::mt19937_64 rng(seed);
   std::set<std::string> seen;
   int written = 0, repeats = 0;
@@ -204,8 +202,7 @@ int write_space_samples(const SearchSpace& space, int count, uint64_t seed, cons
       continue;
     }
     repeats = 0;
-    fs::create_directories(fs::path(dir) / n.identity, ec);
-    if (ec) throw UserError(dir + ": cannot create " + n.identity + ": " + ec.message());
+    create_folders((fs::path(dir) / n.identity).string());
     save_architecture(n.arch, (fs::path(dir) / n.identity / "arch.json").string());
     const nlohmann::json line = {{"index", written},        {"identity", n.identity},
                                  {"genome", genome},        {"params", n.arch.total_params()},

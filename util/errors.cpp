@@ -1,6 +1,8 @@
 // This file implements the message formatting of the user-facing error types.
 #include "util/errors.hpp"
 
+#include <new>
+
 namespace hwnas {
 
 namespace {
@@ -25,6 +27,10 @@ ConfigError ConfigError::with_message(std::string file, std::string pointer,
                                       const std::string& message) {
   std::string full = file + ": " + (pointer.empty() ? "/" : pointer) + ": " + message;
   return ConfigError(std::move(file), std::move(pointer), full, 0);
+}
+
+bool is_environment_failure(const std::exception& e) {
+  return dynamic_cast<const EnvironmentError*>(&e) != nullptr || dynamic_cast<const std::bad_alloc*>(&e) != nullptr;
 }
 
 }  // namespace hwnas

@@ -4,8 +4,13 @@
 //    subclass; nas-run maps it to one line on stderr and exit code 2.
 // 2. Broken invariants are assert()s.
 // 3. A failed candidate (NaN loss, over budget) is a status value, never an exception.
+// 4. The machine failing the run (a full disk, an unwritable folder, memory exhausted)
+//    throws an EnvironmentError: nothing is wrong with the input or the candidate, so the
+//    run stops, keeps everything finished, and `nas-run resume` continues once the cause
+//    is gone (exit code 3).
 #pragma once
 
+#include <exception>
 #include <stdexcept>
 #include <string>
 
@@ -42,5 +47,17 @@ class DataError : public UserError {
  public:
   DataError(const std::string& file, const std::string& what) : UserError(file + ": " + what) {}
 };
+
+/// The machine, not the input or a candidate, failed: writing, syncing or renaming a file,
+/// creating a folder, or memory. Message: "<file>: <what>: <system reason>".
+class EnvironmentError : public std::runtime_error {
+ public:
+  explicit EnvironmentError(const std::string& message) : std::runtime_error(message) {}
+};
+
+/// True when `e` is a failure of the machine (EnvironmentError or std::bad_alloc): code that
+/// turns a candidate's exceptions into a failed status must let these through, because
+/// they say nothing about the candidate and would fail every candidate after it.
+bool is_environment_failure(const std::exception& e);
 
 }  // namespace hwnas

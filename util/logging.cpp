@@ -2,6 +2,8 @@
 #include "util/logging.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -28,7 +30,18 @@ void setup_logging(const std::string& level) {
 
 void add_log_file(const std::string& path) {
   auto logger = spdlog::default_logger();
-  auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
+  std::shared_ptr<spdlog::sinks::basic_file_sink_mt> file;
+  try {
+    file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, false);
+  } catch (const spdlog::spdlog_ex& e) {
+    throw EnvironmentError(path + ": cannot open the log file (" + e.what() + ")");
+  }
+  // A full disk makes the file sink fail on every line; say so once on the terminal
+  // instead of spdlog's repeated LOG ERROR lines (the run itself stops at its next write).
+  logger->set_error_handler([path](const std::string& message) {
+    static std::atomic<bool> said{false};
+    if (!said.exchange(true)) std::fprintf(stderr, "nas-run: %s: cannot write the log (%s)\n", path.c_str(), message.c_str());
+  });
   file->set_pattern("[%Y-%m-%d %H:%M:%S.%e] %l %v");
   file->set_level(logger->level());
   logger->sinks().push_back(file);

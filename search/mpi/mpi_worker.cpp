@@ -2,6 +2,7 @@
 #include "search/mpi/mpi_worker.hpp"
 
 #include <atomic>
+#include <exception>
 #include <map>
 #include <memory>
 #include <thread>
@@ -13,6 +14,7 @@
 #include "search/candidate_evaluation.hpp"
 #include "search/evaluation_messages.hpp"
 #include "search/run_search.hpp"
+#include "util/errors.hpp"
 #include "util/seed_streams.hpp"
 
 namespace hwnas {
@@ -50,13 +52,6 @@ WorkerData worker_data(const MpiSession& mpi, const RunConfig& config) {
     if (!data.read_files) splits[k] = decode_splits(bytes);
   }
   return data;
-}
-
-EvaluationResult failed_result(const std::string& failure) {
-  EvaluationResult r;
-  r.scores.status = EvaluationStatus::kFailed;
-  r.scores.train.failure = failure;
-  return r;
 }
 
 }  // namespace
@@ -98,13 +93,15 @@ void run_mpi_worker(const MpiSession& mpi, const RunConfig& config, int threads,
     const EvaluationRequest request = decode_request(m->bytes, token);
     std::atomic<bool> cancel{false}, finished{false};
     EvaluationResult result;
+    std::exception_ptr machine_failure;  // this rank's machine failed: every rank stops
     // The evaluation runs beside this thread, which alone talks MPI and listens for a cancel.
     std::thread evaluation([&] {
       arena.execute([&] {
         try {
           result = evaluate ? evaluate(request, data, &cancel) : evaluate_candidate(request, recipe, data, &cancel);
-        } catch (const std::exception& e) {  // a candidate must not take the search down
-          result = failed_result(std::string("evaluation error: ") + e.what());
+        } catch (const std::exception& e) {
+          if (is_environment_failure(e)) machine_failure = std::current_exception();
+          else result = failed_evaluation(std::string("evaluation error: ") + e.what());  // the candidate's own
         }
       });
       finished = true;
@@ -127,6 +124,7 @@ void run_mpi_worker(const MpiSession& mpi, const RunConfig& config, int threads,
       break;
     }
     evaluation.join();
+    if (machine_failure) std::rethrow_exception(machine_failure);
     if (shutdown) return;
     // Cancelled: rank 0 waits for this answer and drops it (the candidate runs again on resume).
     if (cancel) result.scores.status = EvaluationStatus::kCancelled;

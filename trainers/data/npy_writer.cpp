@@ -33,7 +33,7 @@ std::string npy_file(const std::string& descr, const std::string& shape, const v
 }  // namespace
 
 void write_split_npy(const Dataset& data, const std::string& dir, const std::string& split) {
-  std::filesystem::create_directories(dir);
+  create_folders(dir);
   const TensorShape& s = data.sample_shape;
   const std::string n = std::to_string(data.size());
   write_file_atomically(dir + "/" + split + "_x.npy",

@@ -56,7 +56,7 @@ std::vector<ParamBlock> expected_blocks(const Architecture& arch, int64_t& param
 }  // namespace
 
 void save_model_weights(const std::string& dir, const Architecture& arch, const TrainedModel& model) {
-  std::filesystem::create_directories(dir);
+  create_folders(dir);
   std::string bytes(size_t(model.parameters.size() + model.state.size()) * sizeof(float), '\0');
   std::memcpy(bytes.data(), model.parameters.data(), size_t(model.parameters.size()) * sizeof(float));
   std::memcpy(bytes.data() + size_t(model.parameters.size()) * sizeof(float), model.state.data(),

@@ -60,10 +60,11 @@ TrainedModel train_model(const Architecture& arch, const Dataset& train, const D
     model.result = result;
     return model;
   } catch (const std::bad_alloc&) {
-    // A candidate too large for this machine fails; it does not end the search.
-    model = TrainedModel{};
-    model.result.failure = "out of memory while training '" + arch.name() + "'";
-    return model;
+    // Memory is the machine's, not the candidate's: failing the candidate would record a
+    // result that another run on the same config would not get. The run stops instead and
+    // resumes with this candidate once memory is free (or the batch is smaller).
+    throw EnvironmentError("out of memory while training '" + arch.name() + "' with batches of " +
+                           std::to_string(max_batch) + " (free memory, or lower training.batch_size in a new run)");
   }
 }
 
