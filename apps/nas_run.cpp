@@ -2,6 +2,7 @@
 // setup and the thread limit, then one library call per subcommand. It holds the only
 // top-level catch, which maps user errors to exit code 2 and machine failures to exit code 3.
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -327,6 +328,10 @@ int main(int argc, char** argv) {
   } catch (const hwnas::EnvironmentError& e) {
     std::cerr << "nas-run: error: " << e.what() << "\n";
     return kEnvironmentExit;
+  } catch (const hwnas::StopRequested& e) {
+    // Before the run's first checkpoint (checking a huge space): nothing to resume.
+    std::cerr << "nas-run: stopped by a " << e.what() << " before the run began; start it again\n";
+    return 128 + (hwnas::stop_signal_number() > 0 ? hwnas::stop_signal_number() : SIGTERM);
   } catch (const std::bad_alloc&) {
     std::cerr << "nas-run: error: out of memory\n";
     return kEnvironmentExit;

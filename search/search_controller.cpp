@@ -371,7 +371,21 @@ SearchOutcome SearchController::run() {
   m_start = Clock::now();
   m_progress.start_stage();
   SearchOutcome out;
-  bool completed = m_phase > 0 || run_search_phase();
+  bool completed = false;
+  // A fresh run checkpoints its initial state first: a stop while it samples its first
+  // candidates (which can take long in a space of huge networks) still leaves a run to resume.
+  if (m_phase == 0 && m_proposed == 0) checkpoint_and_submit();
+  try {
+    completed = m_phase > 0 || run_search_phase();
+  } catch (const StopRequested& e) {
+    // Stopped inside a proposal (sampling a space of huge networks): the strategy and the
+    // proposal source are part-way through it, so no checkpoint is written; the last one
+    // and history.jsonl make the resume repeat the proposal from its start.
+    spdlog::warn("{} while proposing a candidate: cancelling the {} candidate(s) in training", e.what(),
+                 m_evaluator.outstanding());
+    m_evaluator.cancel_all();
+    m_end_reason = e.what();
+  }
   for (int rung = std::max(1, m_phase); completed && rung <= final_rung(); ++rung) {
     if (m_phase < rung) start_stage(rung);
     completed = run_stage();

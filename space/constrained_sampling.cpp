@@ -3,7 +3,10 @@
 
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include "util/errors.hpp"
+#include "util/stop_signal.hpp"
 
 namespace hwnas {
 
@@ -11,6 +14,8 @@ ConstrainedSampler::ConstrainedSampler(const SearchSpace& space, NetworkPredicat
     : m_space(space), m_accept(std::move(accept)), m_max_rejections(max_rejections) {}
 
 std::optional<Proposal> ConstrainedSampler::check(Genome genome, bool limited) {
+  // A space of huge networks can take minutes to find one that fits: stay stoppable.
+  throw_if_stop_requested();
   std::optional<Proposal> accepted;
   try {
     DecodedNetwork network = m_space.decode_detailed(genome);
@@ -23,9 +28,11 @@ std::optional<Proposal> ConstrainedSampler::check(Genome genome, bool limited) {
   if (accepted) {
     ++m_accepted;
     m_rejected_in_a_row = 0;
+    m_streak_start = {};
     return accepted;
   }
   ++m_rejected;
+  report_long_streak();
   if (!limited) return std::nullopt;
   if (++m_rejected_in_a_row >= m_max_rejections)
     throw UserError("search space '" + m_space.name() + "' has (almost) no member that meets the constraints: " +
@@ -34,6 +41,22 @@ std::optional<Proposal> ConstrainedSampler::check(Genome genome, bool limited) {
                     " rejections were invalid networks); raise the budgets, shrink the space, " +
                     "or raise search.max_rejections");
   return std::nullopt;
+}
+
+void ConstrainedSampler::report_long_streak() {
+  using Clock = std::chrono::steady_clock;
+  const auto now = Clock::now();
+  if (m_streak_start == Clock::time_point{}) {
+    m_streak_start = m_last_report = now;
+    m_streak_rejected = m_rejected;
+    return;
+  }
+  if (now - m_last_report < kStreakReportInterval) return;
+  m_last_report = now;
+  spdlog::info("still looking for a network of space '{}' that fits every target: {} rejected in {:.0f} s ({} in a row "
+               "count towards search.max_rejections {})",
+               m_space.name(), m_rejected - m_streak_rejected,
+               std::chrono::duration<double>(now - m_streak_start).count(), m_rejected_in_a_row, m_max_rejections);
 }
 
 Proposal ConstrainedSampler::sample(std::mt19937_64& rng) {

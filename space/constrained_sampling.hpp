@@ -5,6 +5,7 @@
 // an endless loop.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -49,6 +50,9 @@ class ConstrainedSampler {
   /// The proposal if it decodes and passes; counts rejections otherwise, and limits those
   /// in a row when `limited`.
   std::optional<Proposal> check(Genome genome, bool limited = true);
+  /// Logs progress while rejections go on for long (huge networks take long to cost).
+  void report_long_streak();
+  static constexpr std::chrono::seconds kStreakReportInterval{10};
 
   const SearchSpace& m_space;
   NetworkPredicate m_accept;
@@ -57,6 +61,9 @@ class ConstrainedSampler {
   int64_t m_rejected = 0;
   int64_t m_invalid = 0;
   int64_t m_rejected_in_a_row = 0;
+  std::chrono::steady_clock::time_point m_streak_start{};  ///< of the rejections since the last acceptance
+  std::chrono::steady_clock::time_point m_last_report{};
+  int64_t m_streak_rejected = 0;  ///< m_rejected when the streak began
 };
 
 }  // namespace hwnas

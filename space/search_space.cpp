@@ -9,6 +9,7 @@
 
 #include "space/block_catalog.hpp"
 #include "util/errors.hpp"
+#include "util/stop_signal.hpp"
 
 namespace hwnas {
 
@@ -18,6 +19,10 @@ namespace {
 /// check's verdict must not vary between runs.
 constexpr int kCheckSamples = 256;
 constexpr uint64_t kCheckSeed = 0x5eed5bace;
+/// Layers the random genomes of the check may decode in all: a space of thousands-of-layer
+/// networks is checked on fewer of them, so that loading it takes seconds, not minutes.
+/// Counted in layers, not seconds, so that the verdict is the same on every machine.
+constexpr size_t kCheckLayerBudget = 1'000'000;
 
 /// log10(sum of 10^x) without overflow.
 double log10_sum(const std::vector<double>& logs) {
@@ -56,18 +61,20 @@ SearchSpace::SearchSpace(std::shared_ptr<const SpaceSpec> spec, TensorShape data
 }
 
 void SearchSpace::check_decodes() const {
-  std::vector<Genome> probes = {first_genome(), last_genome(), worst_case_genome()};
-  std::mt19937_64 rng(kCheckSeed);
-  for (int i = 0; i < kCheckSamples; ++i) probes.push_back(sample(rng));
-  for (const Genome& g : probes) {
+  const auto check = [&](const Genome& g) {
+    throw_if_stop_requested();  // a huge space takes a while: stay stoppable
     try {
-      decode_detailed(g);
+      return decode_detailed(g).arch.size();
     } catch (const SpaceDecodeError& e) {
       const StageSpec& stage = m_spec->stages[size_t(e.stage())];
       throw ConfigError::with_message(stage.file, stage.pointer,
                                       "inconsistent shapes for input " + m_data_shape.str() + ": " + e.problem());
     }
-  }
+  };
+  for (const Genome& g : {first_genome(), last_genome(), worst_case_genome()}) check(g);
+  std::mt19937_64 rng(kCheckSeed);
+  size_t layers = 0;
+  for (int i = 0; i < kCheckSamples && layers < kCheckLayerBudget; ++i) layers += check(sample(rng));
 }
 
 Genome SearchSpace::first_genome() const { return Genome(genome_size(), 0); }

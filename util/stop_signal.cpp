@@ -9,8 +9,10 @@ namespace hwnas {
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<int> g_signal{0};
 
 extern "C" void on_stop_signal(int signal) {
+  g_signal.store(signal);
   g_stop.store(true);
   std::signal(signal, SIG_DFL);  // a second signal terminates at once
 }
@@ -26,7 +28,14 @@ void install_stop_signal_handlers() {
 }
 
 bool stop_requested() { return g_stop.load(); }
+void throw_if_stop_requested() {
+  if (g_stop.load()) throw StopRequested();
+}
+int stop_signal_number() { return g_signal.load(); }
 void request_stop() { g_stop.store(true); }
-void reset_stop_request() { g_stop.store(false); }
+void reset_stop_request() {
+  g_stop.store(false);
+  g_signal.store(0);
+}
 
 }  // namespace hwnas
