@@ -139,7 +139,7 @@ int with_mpi(const std::function<hwnas::RunSummary(const hwnas::MpiSession*)>& s
       const bool user = dynamic_cast<const hwnas::UserError*>(&e) != nullptr;
       const bool machine = hwnas::is_environment_failure(e);
       std::cerr << "nas-run: rank " << mpi.rank() << ": " << (user || machine ? "error: " : "internal error: ")
-                << e.what() << " (ending every rank)\n";
+                << hwnas::printable_message(e.what()) << " (ending every rank)\n";
       mpi.abort(user ? kUserErrorExit : machine ? kEnvironmentExit : 1);
     }
   }
@@ -317,16 +317,16 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "nas-run: " << e.what() << " (see nas-run --help)\n";
+    std::cerr << "nas-run: " << hwnas::printable_message(e.what()) << " (see nas-run --help)\n";
     return kUserErrorExit;
   }
   try {
     return dispatch(app, options);
   } catch (const hwnas::UserError& e) {
-    std::cerr << "nas-run: error: " << e.what() << "\n";
+    std::cerr << "nas-run: error: " << hwnas::printable_message(e.what()) << "\n";
     return kUserErrorExit;
   } catch (const hwnas::EnvironmentError& e) {
-    std::cerr << "nas-run: error: " << e.what() << "\n";
+    std::cerr << "nas-run: error: " << hwnas::printable_message(e.what()) << "\n";
     return kEnvironmentExit;
   } catch (const hwnas::StopRequested& e) {
     // Before the run's first checkpoint (checking a huge space): nothing to resume.
@@ -336,7 +336,7 @@ int main(int argc, char** argv) {
     std::cerr << "nas-run: error: out of memory\n";
     return kEnvironmentExit;
   } catch (const std::exception& e) {
-    std::cerr << "nas-run: internal error: " << e.what() << "\n";
+    std::cerr << "nas-run: internal error: " << hwnas::printable_message(e.what()) << "\n";
     return 1;
   }
 }

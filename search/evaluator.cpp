@@ -4,7 +4,6 @@
 #include <exception>
 #include <memory>
 
-
 #include "search/evaluation_result.hpp"
 
 namespace hwnas {

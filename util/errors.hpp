@@ -16,10 +16,17 @@
 
 namespace hwnas {
 
-/// Any error caused by what the user gave us. The message is one line, complete.
+/// `message` made safe for a terminal and a one-line log: control characters (newlines
+/// included), DEL and bytes that are not valid UTF-8 become \xNN, and a message longer
+/// than `max_bytes` is cut with "...". Errors quote what the user gave (a CSV header, a
+/// path); a binary file must not write raw bytes to the terminal.
+std::string printable_message(const std::string& message, size_t max_bytes = 4096);
+
+/// Any error caused by what the user gave us. The message is one line, complete; what it
+/// quotes from the input is made printable here (a NUL byte would otherwise end what()).
 class UserError : public std::runtime_error {
  public:
-  explicit UserError(const std::string& message) : std::runtime_error(message) {}
+  explicit UserError(const std::string& message) : std::runtime_error(printable_message(message)) {}
 };
 
 /// A value in a JSON document (config, arch, space, MCU database) is wrong.
@@ -52,12 +59,13 @@ class DataError : public UserError {
 /// creating a folder, or memory. Message: "<file>: <what>: <system reason>".
 class EnvironmentError : public std::runtime_error {
  public:
-  explicit EnvironmentError(const std::string& message) : std::runtime_error(message) {}
+  explicit EnvironmentError(const std::string& message) : std::runtime_error(printable_message(message)) {}
 };
 
 /// True when `e` is a failure of the machine (EnvironmentError or std::bad_alloc): code that
 /// turns a candidate's exceptions into a failed status must let these through, because
 /// they say nothing about the candidate and would fail every candidate after it.
 bool is_environment_failure(const std::exception& e);
+
 
 }  // namespace hwnas
