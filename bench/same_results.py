@@ -5,7 +5,7 @@ pareto.json. Prints the first difference and exits 1, or says they are identical
 import json
 import sys
 
-TIMING = {"train_seconds", "images_per_second", "int8_seconds", "qat_seconds"}
+TIMING = {"train_seconds", "images_per_second", "int8_seconds", "qat_seconds", "finished_at"}
 
 
 def strip(value):

@@ -7,8 +7,6 @@
 
 namespace hwnas {
 
-namespace {
-
 nlohmann::json costs_json(const std::vector<TargetCost>& costs) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& c : costs)
@@ -21,8 +19,6 @@ nlohmann::json costs_json(const std::vector<TargetCost>& costs) {
                 {"fits", c.fits}};
   return j;
 }
-
-}  // namespace
 
 nlohmann::json candidate_record(const Candidate& c) {
   nlohmann::json j = c.scores;
@@ -37,6 +33,8 @@ nlohmann::json candidate_record(const Candidate& c) {
   j["rung"] = c.rung;
   j["stage"] = c.stage;
   j["fidelity"] = fidelity_json(c.fidelity);
+  if (c.proposals) j["proposals_so_far"] = *c.proposals;
+  if (!c.finished_at.empty()) j["finished_at"] = c.finished_at;
   return j;
 }
 
@@ -52,6 +50,9 @@ void restore_results(const nlohmann::json& record, Candidate& c) {
   c.fidelity = {fidelity.at("epochs").get<int>(), fidelity.at("train_samples").get<int64_t>(),
                 fidelity.value("learning_rate", 0.0)};
   c.scores = record.get<EvaluationScores>();
+  // Histories written before these fields existed have neither.
+  if (record.contains("proposals_so_far")) c.proposals = record["proposals_so_far"].get<ProposalCounts>();
+  c.finished_at = record.value("finished_at", "");
 }
 
 bool reaches_accuracy_floor(const Candidate& c, double min_accuracy) {

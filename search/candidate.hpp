@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "estimators/cost_model.hpp"
 #include "search/evaluation_result.hpp"
+#include "search/proposal_counts.hpp"
 #include "search/run_config.hpp"
 #include "space/architecture.hpp"
 #include "space/search_space.hpp"
@@ -40,14 +42,22 @@ struct Candidate {
   /// promotions and the final retraining (a candidate has one evaluation per rung).
   int rung = 0;
   std::string stage = "search";  ///< "search", "promotion" or "final"
+  /// Search candidates: the proposal source's counts right after it was proposed (its own
+  /// draws included). Proposals are deterministic, so a resumed run has the same values.
+  std::optional<ProposalCounts> proposals;
+  /// When its evaluation was recorded: UTC, ISO 8601 with milliseconds (history_timestamp).
+  std::string finished_at;
 };
 
 /// One history.jsonl line.
 nlohmann::json candidate_record(const Candidate& c);
+/// Per target board: runtime, flash, model and RAM bytes, latency, energy and whether it
+/// fits, as history.jsonl's "costs" (and rejected.jsonl's) write them.
+nlohmann::json costs_json(const std::vector<TargetCost>& costs);
 /// {epochs, train_samples, learning_rate}, as history.jsonl and pareto.json write it.
 nlohmann::json fidelity_json(const FidelitySpec& f);
-/// The inverse for what evaluation produced: fills c's rung, stage, fidelity and scores
-/// from its history line (on resume). @throws nlohmann::json::exception when malformed.
+/// The inverse for what evaluation produced: fills c's rung, stage, fidelity, scores,
+/// proposal counts and finish time from its history line (on resume). @throws nlohmann::json::exception when malformed.
 void restore_results(const nlohmann::json& record, Candidate& c);
 
 /// What selection ranks candidates by (EvaluationScores::selection_accuracy).

@@ -19,6 +19,8 @@ namespace {
 // Version 2 added the checksum; version 1 files (older runs) are still read.
 constexpr const char* kFormat = "hwnas-checkpoint-2";
 constexpr const char* kFormatWithoutChecksum = "hwnas-checkpoint-1";
+// A pending search candidate's proposal counts (Candidate::proposals); optional.
+constexpr const char* kProposalsKey = "proposals_so_far";
 
 // The part of a config the hash covers.
 nlohmann::json hashed_part(nlohmann::json config) {
@@ -62,6 +64,22 @@ int count_at(const nlohmann::json& j, const char* key, const std::string& path, 
   return v.get<int>();
 }
 
+// A pending candidate's proposal counts: absent in files written before they were
+// recorded (then the candidate's history line will lack them, nothing else).
+std::optional<ProposalCounts> proposal_counts_at(const nlohmann::json& pending, const std::string& path,
+                                                 const std::string& pointer) {
+  const auto it = pending.find(kProposalsKey);
+  if (it == pending.end()) return std::nullopt;
+  ProposalCounts c;
+  for (auto [key, count] : {std::pair{"accepted", &c.accepted}, {"rejected", &c.rejected}, {"duplicates", &c.duplicates}}) {
+    const nlohmann::json v = it->is_object() ? it->value(key, nlohmann::json()) : nlohmann::json();
+    if (!v.is_number_integer() || v.get<int64_t>() < 0)
+      throw ConfigError(path, pointer + "/" + kProposalsKey + "/" + key, "a count (an integer >= 0)", describe_json(v));
+    *count = v.get<int64_t>();
+  }
+  return c;
+}
+
 Checkpoint read_one_checkpoint(const std::string& path) {
   const nlohmann::json j = read_json_file(path);
   try {
@@ -81,7 +99,7 @@ Checkpoint read_one_checkpoint(const std::string& path) {
     for (size_t i = 0; i < pending.size(); ++i) {
       const std::string at = "/pending/" + std::to_string(i);
       c.pending.push_back({count_at(pending[i], "index", path, at), count_at(pending[i], "rung", path, at),
-                           pending[i].at("genome").get<Genome>()});
+                           pending[i].at("genome").get<Genome>(), proposal_counts_at(pending[i], path, at)});
     }
     c.strategy = j.at("strategy");
     c.source = j.at("source");
@@ -100,7 +118,11 @@ Checkpoint read_one_checkpoint(const std::string& path) {
 
 void save_checkpoint(const std::string& path, const Checkpoint& c) {
   nlohmann::json pending = nlohmann::json::array();
-  for (const auto& p : c.pending) pending.push_back({{"index", p.index}, {"rung", p.rung}, {"genome", p.genome}});
+  for (const auto& p : c.pending) {
+    nlohmann::json entry = {{"index", p.index}, {"rung", p.rung}, {"genome", p.genome}};
+    if (p.proposals) entry[kProposalsKey] = *p.proposals;
+    pending.push_back(std::move(entry));
+  }
   nlohmann::json j = {{"format", kFormat},          {"config_hash", c.config_hash},
                       {"config_path", c.config_path}, {"proposed", c.proposed},
                       {"observed", c.observed},      {"phase", c.phase},

@@ -7,11 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "search/proposal_counts.hpp"
 #include "space/search_space.hpp"
 
 namespace hwnas {
@@ -20,6 +22,9 @@ struct PendingCandidate {
   int index = 0;
   int rung = 0;
   Genome genome;
+  /// A search candidate's Candidate::proposals (none in checkpoints written before they
+  /// existed, and for later rungs).
+  std::optional<ProposalCounts> proposals;
 };
 
 struct Checkpoint {

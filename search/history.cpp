@@ -1,8 +1,11 @@
 // This file implements history.jsonl (see history.hpp).
 #include "search/history.hpp"
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -19,7 +22,48 @@ size_t complete_length(const std::string& text) {
   return last == std::string::npos ? 0 : last + 1;
 }
 
+// The integer `key` of a record: `fallback` when absent, nothing when present but not an
+// int (a string, a fraction, beyond int's range): a hand-edited or foreign line must not
+// reach nlohmann's conversions, which throw their own exception type or wrap around.
+std::optional<int> int_field(const nlohmann::json& record, const char* key, int fallback) {
+  const auto it = record.find(key);
+  if (it == record.end()) return fallback;
+  if (it->is_number_unsigned()) {
+    const auto v = it->get<uint64_t>();
+    return v <= uint64_t(std::numeric_limits<int>::max()) ? std::optional<int>(int(v)) : std::nullopt;
+  }
+  if (!it->is_number_integer()) return std::nullopt;
+  const auto v = it->get<int64_t>();
+  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) return std::nullopt;
+  return int(v);
+}
+
 }  // namespace
+
+std::string history_timestamp(std::chrono::system_clock::time_point when) {
+  using namespace std::chrono;
+  const auto ms = floor<milliseconds>(when);
+  const auto day = floor<days>(ms);
+  const year_month_day date(day);
+  const hh_mm_ss time(ms - day);
+  char text[32];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", int(date.year()), unsigned(date.month()),
+                unsigned(date.day()), int(time.hours().count()), int(time.minutes().count()),
+                int(time.seconds().count()), int(time.subseconds().count()));
+  return text;
+}
+
+std::optional<double> parse_history_timestamp(const std::string& text) {
+  using namespace std::chrono;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, consumed = 0;
+  double s = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6 ||
+      size_t(consumed) + 1 != text.size() || text.back() != 'Z')
+    return std::nullopt;
+  const year_month_day date{year(y), month(unsigned(mo)), day(unsigned(d))};
+  if (!date.ok() || h < 0 || h > 23 || mi < 0 || mi > 59 || !(s >= 0 && s < 61)) return std::nullopt;
+  return double(sys_days(date).time_since_epoch() / seconds(1)) + h * 3600.0 + mi * 60.0 + s;
+}
 
 std::vector<nlohmann::json> read_history(const std::string& path) {
   std::vector<nlohmann::json> records;
@@ -47,11 +91,11 @@ HistoryRecords records_by_evaluation(const std::vector<nlohmann::json>& records,
   HistoryRecords by_key;
   for (size_t i = 0; i < records.size(); ++i) {
     const nlohmann::json& r = records[i];
-    const auto index = r.find("index");
-    const auto rung = r.find("rung");
-    if (index == r.end() || !index->is_number_integer() || (rung != r.end() && !rung->is_number_integer()))
+    const std::optional<int> index = r.contains("index") ? int_field(r, "index", 0) : std::nullopt;
+    const std::optional<int> rung = int_field(r, "rung", 0);
+    if (!index || !rung)
       throw UserError(path + ":" + std::to_string(i + 1) + ": not a search record (expected an integer \"index\" and \"rung\")");
-    by_key.emplace(std::pair{index->get<int>(), rung == r.end() ? 0 : rung->get<int>()}, r);
+    by_key.emplace(std::pair{*index, *rung}, r);
   }
   return by_key;
 }
@@ -60,10 +104,11 @@ std::map<std::string, nlohmann::json> latest_record_per_candidate(const std::vec
   std::map<std::string, nlohmann::json> latest;
   for (const nlohmann::json& r : records) {
     const auto id = r.find("id");
-    if (id == r.end() || !id->is_string()) continue;
-    const int rung = r.value("rung", 0);
+    const std::optional<int> rung = int_field(r, "rung", 0);
+    // Not a candidate's record: skipped, as records_by_evaluation would reject it.
+    if (id == r.end() || !id->is_string() || !rung) continue;
     auto [it, inserted] = latest.emplace(id->get<std::string>(), r);
-    if (!inserted && it->second.value("rung", 0) <= rung) it->second = r;
+    if (!inserted && int_field(it->second, "rung", 0) <= rung) it->second = r;
   }
   return latest;
 }

@@ -6,8 +6,10 @@
 // off, so its next line starts on a line of its own.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +20,14 @@ namespace hwnas {
 
 /// The file name inside a run directory.
 inline constexpr const char* kHistoryFile = "history.jsonl";
+
+/// A record's wall-clock time ("finished_at"): UTC in ISO 8601 with milliseconds,
+/// "2026-12-07T23:12:34.567Z". Wall time, not a steady clock: records of a resumed run,
+/// written by other processes (or machines), stay on one time line.
+std::string history_timestamp(std::chrono::system_clock::time_point when = std::chrono::system_clock::now());
+/// Seconds since the Unix epoch of a history_timestamp (any number of decimals, or none);
+/// nothing when `text` is not one.
+std::optional<double> parse_history_timestamp(const std::string& text);
 
 /// Every complete record of `path` in file order; none when the file does not exist.
 /// @throws UserError naming the file and line of a complete line that is not a JSON object.

@@ -11,7 +11,9 @@ namespace {
 
 // Duplicates are screened before the cost check: a repeat is not a rejection.
 NetworkPredicate unseen_or_fits(const std::set<std::string>& seen, NetworkPredicate fits) {
-  return [&seen, fits = std::move(fits)](const DecodedNetwork& n) { return seen.count(n.identity) > 0 || fits(n); };
+  return [&seen, fits = std::move(fits)](const Genome& g, const DecodedNetwork& n) {
+    return seen.count(n.identity) > 0 || fits(g, n);
+  };
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "search/proposal_counts.hpp"
 #include "space/constrained_sampling.hpp"
 #include "util/errors.hpp"
 
@@ -54,6 +55,7 @@ class ProposalSource {
   int64_t rejected() const { return m_rejected_before + m_sampler.rejected(); }
   int64_t duplicates() const { return m_duplicates; }
   int64_t accepted() const { return m_accepted; }
+  ProposalCounts counts() const { return {accepted(), rejected(), duplicates()}; }
 
   /// Generator state, counters and the identities seen.
   nlohmann::json state() const;

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "search/history.hpp"
+#include "search/rejection_log.hpp"
 #include "util/atomic_file.hpp"
 #include "util/errors.hpp"
 
@@ -57,6 +58,15 @@ TrialCost trial_cost(const nlohmann::json& c) {
   return out;
 }
 
+// "proposals_so_far": three counts, or nothing when any is missing or not a count.
+std::optional<ProposalCounts> proposal_counts(const nlohmann::json& r) {
+  const auto it = r.find("proposals_so_far");
+  if (it == r.end()) return std::nullopt;
+  const auto accepted = number(*it, "accepted"), rejected = number(*it, "rejected"), duplicates = number(*it, "duplicates");
+  if (!accepted || !rejected || !duplicates || *accepted < 0 || *rejected < 0 || *duplicates < 0) return std::nullopt;
+  return ProposalCounts{int64_t(*accepted), int64_t(*rejected), int64_t(*duplicates)};
+}
+
 Trial trial_from_record(const nlohmann::json& r, int row) {
   Trial t;
   t.row = row;
@@ -78,7 +88,32 @@ Trial trial_from_record(const nlohmann::json& r, int row) {
   }
   if (r.contains("costs") && r["costs"].is_object())
     for (const auto& [mcu, c] : r["costs"].items()) t.costs[mcu] = trial_cost(c);
+  t.finished_at = parse_history_timestamp(text(r, "finished_at"));
+  t.proposals = proposal_counts(r);
   return t;
+}
+
+// rejected.jsonl, each network once (a resumed run may log one again); a file that cannot
+// be read is a note, like the other files.
+void read_rejections(ReportData& data, const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return;
+  std::vector<nlohmann::json> records;
+  try {
+    records = read_history(path.string());
+  } catch (const std::exception& e) {
+    data.notes.push_back(std::string(kRejectionFile) + ": " + e.what() + "; no rejected network is drawn");
+    return;
+  }
+  data.has_rejection_log = true;
+  std::set<std::string> seen;
+  for (const nlohmann::json& r : records) {
+    RejectedNetwork n{text(r, "id"), {}, text(r, "reason")};
+    if (n.id.empty() || !seen.insert(n.id).second) continue;
+    if (r.contains("costs") && r["costs"].is_object())
+      for (const auto& [mcu, c] : r["costs"].items()) n.costs[mcu] = trial_cost(c);
+    data.rejected_networks.push_back(std::move(n));
+  }
 }
 
 // The history's complete lines; a line that is not JSON (a file from elsewhere) ends the
@@ -226,6 +261,7 @@ ReportData load_report_data(const std::string& run_dir) {
     data.trials.push_back(trial_from_record(records[i], int(i + 1)));
     data.trials.back().baseline = baselines.count(data.trials.back().id) > 0;
   }
+  read_rejections(data, run / kRejectionFile);
   data.targets = read_targets(pareto, config, data.trials);
   data.has_pareto = pareto.is_object();
   data.finished = summary.is_object() && summary.value("stopped_early", true) == false;

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "search/proposal_counts.hpp"
+
 namespace hwnas {
 
 /// One target board's costs of one evaluation (history.jsonl's per-target `costs`).
@@ -37,6 +39,18 @@ struct Trial {
   std::optional<double> epochs, train_samples, train_seconds;
   std::map<std::string, TrialCost> costs;  ///< by MCU name
   bool baseline = false;                   ///< one of the config's search.initial_architectures
+  /// When it was recorded, in seconds since the Unix epoch ("finished_at"; older runs lack it).
+  std::optional<double> finished_at;
+  /// Search candidates: the proposal counts once it was proposed ("proposals_so_far").
+  std::optional<ProposalCounts> proposals;
+};
+
+/// A network the fit check rejected before training (rejected.jsonl): no accuracy, but
+/// its costs.
+struct RejectedNetwork {
+  std::string id;
+  std::map<std::string, TrialCost> costs;  ///< by MCU name
+  std::string reason;                      ///< the budgets it misses
 };
 
 /// A target board as pareto.json (or, before it exists, config.json) names it.
@@ -69,6 +83,9 @@ struct ReportData {
   std::optional<int64_t> planned_evaluations;             ///< search.evaluations
   std::string strategy;
   std::map<std::string, ModelFiles> models;  ///< the Pareto models, by id
+  /// rejected.jsonl's networks, each id once, in file order (a capped sample of the rejections).
+  std::vector<RejectedNetwork> rejected_networks;
+  bool has_rejection_log = false;  ///< rejected.jsonl was there (runs of older versions have none)
   std::vector<std::string> notes;  ///< what could not be read, shown at the top of the report
 };
 

@@ -12,6 +12,8 @@ namespace {
 
 // Margins of the plot area inside the box: room for the tick labels and axis titles.
 constexpr double kLeft = 58, kRight = 14, kTop = 16, kBottom = 40;
+// The band of strip_mark below the box, and the size of its crosses.
+constexpr double kStripHeight = 24, kCross = 3;
 
 }  // namespace
 
@@ -134,6 +136,16 @@ void SvgPlot::rect(double x0, double y0, double x1, double y1, const std::string
 
 void SvgPlot::note(const std::string& text) { m_notes.push_back(text); }
 
+void SvgPlot::strip_mark(double x, const std::string& css_class, const std::string& title, const std::string& band_label) {
+  m_strip_label = band_label;
+  const double cx = px(std::clamp(x, m_x.lo, m_x.hi));
+  // Three rows, in turn, so that marks at about the same cost stay apart.
+  const double cy = m_height + 7 + 5.0 * (m_strip_marks++ % 3);
+  m_strip += fmt::format(R"(<path d="M{0:.1f} {1:.1f}l{2} {2}m0 -{2}l-{2} {2}" class="{3}"><title>{4}</title></path>)",
+                         cx - kCross, cy - kCross, 2 * kCross, css_class, escape_html(title)) +
+             "\n";
+}
+
 std::string SvgPlot::axes() const {
   std::string out = fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" class="frame"/>)", kLeft, kTop,
                                 m_width - kLeft - kRight, m_height - kTop - kBottom) +
@@ -163,9 +175,16 @@ std::string SvgPlot::svg(const std::string& label) const {
   if (!joined.empty())
     notes = fmt::format(R"(<text x="{}" y="{}" class="note">{}</text>)", m_width - kRight, kTop - 3, escape_html(joined)) +
             "\n";
+  std::string strip;
+  if (!m_strip.empty())
+    strip = fmt::format(R"(<rect x="{0}" y="{1}" width="{2}" height="{3}" class="band"/><text x="{4}" y="{5}" class="ty">{6}</text>)",
+                        kLeft, m_height, m_width - kLeft - kRight, kStripHeight - 4, kLeft - 6, m_height + 13,
+                        escape_html(m_strip_label)) +
+            "\n" + m_strip;
+  const double height = m_height + (m_strip.empty() ? 0 : kStripHeight);
   return fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" class="plot" width="{0}" height="{1}" viewBox="0 0 {0} {1}" role="img" aria-label="{2}">)",
-                     m_width, m_height, escape_html(label)) +
-         "\n" + axes() + m_body + notes + "</svg>\n";
+                     m_width, height, escape_html(label)) +
+         "\n" + axes() + m_body + strip + notes + "</svg>\n";
 }
 
 }  // namespace hwnas

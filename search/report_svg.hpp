@@ -12,6 +12,9 @@
 
 namespace hwnas {
 
+/// The size of the report's plots (a wide one is twice as wide).
+inline constexpr int kPlotWidth = 400, kPlotHeight = 280;
+
 /// A closed interval of data values.
 struct Span {
   double lo = 0, hi = 1;
@@ -43,6 +46,12 @@ class SvgPlot {
   void rect(double x0, double y0, double x1, double y1, const std::string& css_class, const std::string& title);
   /// A note above the plot's top-right corner (e.g. a budget beyond the axis).
   void note(const std::string& text);
+  /// A cross in a band below the plot (added to its height when used), at `x` on the x
+  /// axis: for items that have no y value. An x beyond the axis is drawn at its end (the
+  /// title should give the value). `band_label` names the band at its left.
+  void strip_mark(double x, const std::string& css_class, const std::string& title, const std::string& band_label);
+  /// The x axis' range (from its first to its last tick).
+  Span x_span() const { return m_x; }
 
   /// The <svg> element; `label` is its accessible name (aria-label).
   std::string svg(const std::string& label) const;
@@ -58,6 +67,9 @@ class SvgPlot {
   std::vector<double> m_x_ticks, m_y_ticks;
   std::string m_x_label, m_y_label;
   std::string m_body;
+  std::string m_strip;  ///< the band's marks; empty: no band
+  std::string m_strip_label;
+  int m_strip_marks = 0;
   std::vector<std::string> m_notes;
 };
 

@@ -33,7 +33,9 @@ RunDirectory RunDirectory::create(const OutputConfig& output) {
     }
   }
   create_folders(dir.string());
-  return RunDirectory(fs::absolute(dir).lexically_normal().string());
+  RunDirectory created(fs::absolute(dir).lexically_normal().string());
+  created.m_lock = std::make_unique<FolderLock>(created.m_path);
+  return created;
 }
 
 RunDirectory RunDirectory::open(const std::string& path) {
@@ -42,6 +44,12 @@ RunDirectory RunDirectory::open(const std::string& path) {
   if (!fs::exists(fs::path(path) / "checkpoint.json", ec))
     throw UserError(path + ": not a resumable run directory (no checkpoint.json)");
   return RunDirectory(fs::absolute(path).lexically_normal().string());
+}
+
+RunDirectory RunDirectory::open_for_writing(const std::string& path) {
+  RunDirectory dir = open(path);
+  dir.m_lock = std::make_unique<FolderLock>(dir.m_path);
+  return dir;
 }
 
 std::string RunDirectory::file(const std::string& name) const { return (fs::path(m_path) / name).string(); }

@@ -10,6 +10,7 @@
 #include "search/report_html.hpp"
 #include "search/report_models.hpp"
 #include "search/report_plots.hpp"
+#include "search/report_progress.hpp"
 #include "search/report_svg.hpp"
 #include "search/report_trials.hpp"
 #include "util/atomic_file.hpp"
@@ -24,7 +25,8 @@ namespace {
 // At most one refresh per this interval during a run.
 constexpr std::chrono::seconds kRefreshInterval{5};
 
-// Colour-blind-safe colours (Okabe and Ito): Pareto orange, feasible blue, not fitting grey.
+// Colour-blind-safe colours (Okabe and Ito): Pareto orange, feasible blue, not fitting grey, rejected
+// before training reddish purple.
 constexpr const char* kStyle = R"(
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;max-width:1400px}
 h1{font-size:1.5em}h2{border-bottom:1px solid #ccc;margin-top:1.6em}h3{margin:1em 0 .3em}
@@ -45,6 +47,7 @@ svg.plot{background:#fff;border:1px solid #e4e4e4}
 .best{stroke-width:2;fill:none}.s0{stroke:#0072b2}.s1{stroke:#d55e00}.s2{stroke:#009e73}.s3{stroke:#cc79a7}
 .buf{fill:#56b4e9;fill-opacity:.7;stroke:#2a6f94}.scratch{fill:#f0e442}.peak{fill:#d55e00;fill-opacity:.15}
 a circle:hover{stroke:#000;stroke-width:2}
+.pr{stroke:#cc79a7;stroke-width:1.5;fill:none}.pr:hover{stroke:#000;stroke-width:2.5}.band{fill:#faf3f7}
 .legend .key{margin-right:1.2em;white-space:nowrap}.legend svg{vertical-align:middle}
 .notes{background:#fff4e0;padding:.5em 1em}ul.files{columns:3;font-size:12px}
 .model{border-top:1px dashed #ccc;margin-top:1em}

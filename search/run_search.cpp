@@ -78,6 +78,7 @@ void record_evaluation(Candidate& c, const EvaluationResult& r, const RunConfig&
   // scored, for the exporters.
   if (r.weights.parameters.size() + r.weights.state.size() > 0) save_model_weights(model_dir, c.arch, r.weights);
   if (r.int8_model) save_quantized_model(*r.int8_model, model_dir);
+  c.finished_at = history_timestamp();  // the report's progress against wall time
   history.append(candidate_record(c));
 }
 
@@ -291,7 +292,7 @@ RunSummary run_search(const RunConfig& config, int threads, const MpiSession* mp
 
 RunSummary resume_search(const RunConfig& config, const std::string& run_dir, int threads, const MpiSession* mpi) {
   if (mpi_view(mpi).rank > 0) return run_worker(config, threads, *mpi);
-  RunDirectory dir = RunDirectory::open(run_dir);
+  RunDirectory dir = RunDirectory::open_for_writing(run_dir);
   ResumePoint resume;
   resume.checkpoint = load_checkpoint(dir.file("checkpoint.json"));
   if (resume.checkpoint.config_hash != config_hash(config.source)) {

@@ -32,17 +32,20 @@ SearchController::SearchController(const RunConfig& config, const SearchSpace& s
       m_dir(dir),
       m_evaluator(evaluator),
       m_train_samples(train_samples),
+      m_rejections(dir.file(kRejectionFile)),
       m_strategy(make_strategy(config.search)),
       m_source(space,
-               [this, &config](const DecodedNetwork& n) {
+               [this, &config](const Genome& genome, const DecodedNetwork& n) {
                  std::vector<TargetCost> costs = cost_on_targets(n.arch, config.targets);
                  if (!fits_all(costs)) {
                    spdlog::debug("rejected {} before training: it does not fit every target", n.identity);
+                   m_rejections.add(genome, n.identity, costs, rejection_reason(costs, config.targets), m_proposed);
                    return false;
                  }
                  const std::string shortfalls = budget_floor_shortfalls(costs, config.targets, config.search.min_budget_use);
                  if (!shortfalls.empty()) {
                    spdlog::debug("rejected {} before training: {} (search.min_budget_use)", n.identity, shortfalls);
+                   m_rejections.add(genome, n.identity, costs, shortfalls + " (search.min_budget_use)", m_proposed);
                    return false;
                  }
                  m_fitting_costs[n.identity] = std::move(costs);  // the proposal carries them (make_candidate)
@@ -91,7 +94,9 @@ Candidate SearchController::make_candidate(int index, Genome genome, DecodedNetw
                    fidelity_of(rung),
                    {},
                    rung,
-                   stage};
+                   stage,
+                   std::nullopt,  // proposals: set by propose_next for search candidates
+                   ""};
 }
 
 Candidate SearchController::rebuild_candidate(int index, Genome genome, int rung) const {
@@ -173,6 +178,7 @@ void SearchController::restore(const Checkpoint& checkpoint, const HistoryRecord
   size_t already = 0;
   for (const PendingCandidate& p : checkpoint.pending) {
     Candidate c = rebuild_candidate(p.index, p.genome, p.rung);
+    c.proposals = p.proposals;  // counted when it was proposed, before the interruption
     const auto it = history.find({p.index, p.rung});
     if (it == history.end()) {
       m_to_submit.push_back(p.index);
@@ -203,7 +209,9 @@ void SearchController::propose_next() {
     std::vector<TargetCost> costs = costed != m_fitting_costs.end() ? std::move(costed->second)
                                                                     : cost_on_targets(p.network.arch, m_config.targets);
     m_fitting_costs.clear();
-    m_pending.emplace(index, make_candidate(index, std::move(p.genome), std::move(p.network), std::move(costs), 0));
+    Candidate c = make_candidate(index, std::move(p.genome), std::move(p.network), std::move(costs), 0);
+    c.proposals = m_source.counts();  // the feasible share so far, for the report
+    m_pending.emplace(index, std::move(c));
     m_to_submit.push_back(index);
   } catch (const SpaceExhausted& e) {
     m_end_reason = e.what();
@@ -239,7 +247,7 @@ void SearchController::checkpoint_and_submit() {
   cp.proposed = m_proposed;
   cp.observed = m_results.observed();
   cp.phase = m_phase;
-  for (const auto& [index, c] : m_pending) cp.pending.push_back({index, c.rung, c.genome});
+  for (const auto& [index, c] : m_pending) cp.pending.push_back({index, c.rung, c.genome, c.proposals});
   cp.strategy = m_strategy->state();
   cp.source = m_source.state();
   cp.finished = m_phase > final_rung();
@@ -362,9 +370,7 @@ void SearchController::report(const Candidate& c) {
   if (search) best = m_best_finished = std::max({m_best_finished, m_best, best});
   for (const Candidate& e : m_evaluated)
     if (!search && e.rung == c.rung) best = std::max(best, selection_accuracy(e));
-  const double feasible = double(m_source.accepted() + m_source.duplicates()) /
-                          std::max<double>(1.0, double(m_source.accepted() + m_source.duplicates() + m_source.rejected()));
-  m_progress.log(c, done, total, best, feasible);
+  m_progress.log(c, done, total, best, feasible_share(m_source.counts()));
 }
 
 SearchOutcome SearchController::run() {

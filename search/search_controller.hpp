@@ -30,6 +30,7 @@
 #include "search/ordered_results.hpp"
 #include "search/progress_line.hpp"
 #include "search/proposal_source.hpp"
+#include "search/rejection_log.hpp"
 #include "search/run_config.hpp"
 #include "search/run_directory.hpp"
 #include "search/strategy.hpp"
@@ -88,6 +89,7 @@ class SearchController {
   RunDirectory& m_dir;
   Evaluator& m_evaluator;
   int64_t m_train_samples;
+  RejectionLog m_rejections;  ///< rejected.jsonl: what the fit check rejects (a capped sample)
   std::unique_ptr<Strategy> m_strategy;
   /// The costs of networks the fit check accepted since the last proposal, by identity.
   std::map<std::string, std::vector<TargetCost>> m_fitting_costs;

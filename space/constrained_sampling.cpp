@@ -19,7 +19,7 @@ std::optional<Proposal> ConstrainedSampler::check(Genome genome, bool limited) {
   std::optional<Proposal> accepted;
   try {
     DecodedNetwork network = m_space.decode_detailed(genome);
-    if (m_accept(network)) accepted = Proposal{std::move(genome), std::move(network)};
+    if (m_accept(genome, network)) accepted = Proposal{std::move(genome), std::move(network)};
   } catch (const SpaceDecodeError&) {
     // The load-time check decodes the extreme genomes and a sample, not every genome; a
     // rare invalid combination is one more rejection, not the end of the run.

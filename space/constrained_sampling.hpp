@@ -15,8 +15,9 @@
 
 namespace hwnas {
 
-/// True when a decoded network is acceptable (e.g. fits every target board).
-using NetworkPredicate = std::function<bool(const DecodedNetwork&)>;
+/// True when a decoded network is acceptable (e.g. fits every target board). The genome it
+/// was decoded from comes along, for a caller that records what it rejects.
+using NetworkPredicate = std::function<bool(const Genome&, const DecodedNetwork&)>;
 
 struct Proposal {
   Genome genome;

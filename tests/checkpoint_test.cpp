@@ -26,7 +26,7 @@ Checkpoint sample_checkpoint(int proposed) {
   c.config_path = "/tmp/config.json";
   c.proposed = proposed;
   c.observed = 1;
-  c.pending = {{1, 0, {1, 2, 3}}};
+  c.pending = {{1, 0, {1, 2, 3}, ProposalCounts{2, 40, 1}}, {0, 1, {0, 0, 1}, std::nullopt}};
   c.strategy = {{"population", {1.5, 0.25}}};
   c.source = {{"accepted", 3}};
   c.stop_reason = "stop signal";
@@ -60,6 +60,10 @@ TEST_SUITE("checkpoint") {
     CHECK(load_checkpoint(previous).proposed == 2);
     const Checkpoint back = load_checkpoint(path);
     CHECK(back.pending.at(0).genome == Genome{1, 2, 3});
+    // A search candidate's proposal counts travel with it (the report's feasible share).
+    REQUIRE(back.pending.at(0).proposals.has_value());
+    CHECK(*back.pending.at(0).proposals == ProposalCounts{2, 40, 1});
+    CHECK(!back.pending.at(1).proposals.has_value());
     CHECK(back.strategy == sample_checkpoint(3).strategy);
   }
 
@@ -100,6 +104,11 @@ TEST_SUITE("checkpoint") {
       "strategy": {}, "source": {}, "finished": false, "stop_reason": ""})");
     write_text(path, v1.dump());
     CHECK(load_checkpoint(path).proposed == 4);
+    CHECK(!load_checkpoint(path).pending.at(0).proposals.has_value());  // written before they were recorded
+    v1["pending"][0]["proposals_so_far"] = {{"accepted", 3}, {"rejected", -2}, {"duplicates", 0}};
+    write_text(path, v1.dump());
+    CHECK(contains(load_error(path), "/pending/0/proposals_so_far/rejected: expected a count"));
+    v1["pending"][0].erase("proposals_so_far");
     v1["proposed"] = 1e12;
     write_text(path, v1.dump());
     CHECK(contains(load_error(path), path + ": /proposed: expected an integer in [0, 2147483647]"));

@@ -33,12 +33,12 @@ int64_t tight_param_budget(const SearchSpace& space) {
 }
 
 NetworkPredicate params_at_most(int64_t budget) {
-  return [budget](const DecodedNetwork& n) { return n.arch.total_params() <= budget; };
+  return [budget](const Genome&, const DecodedNetwork& n) { return n.arch.total_params() <= budget; };
 }
 
 /// Accepts every `period`-th network it is asked about and rejects the others.
 NetworkPredicate every_nth(int period) {
-  return [period, calls = 0](const DecodedNetwork&) mutable { return ++calls % period == 0; };
+  return [period, calls = 0](const Genome&, const DecodedNetwork&) mutable { return ++calls % period == 0; };
 }
 
 }  // namespace
@@ -79,7 +79,7 @@ TEST_SUITE("constrained_sampling") {
 
   TEST_CASE("a predicate that never holds is an error that says proposals were rejected") {
     const SearchSpace space = unas_space();
-    ConstrainedSampler sampler(space, [](const DecodedNetwork&) { return false; }, 50);
+    ConstrainedSampler sampler(space, [](const Genome&, const DecodedNetwork&) { return false; }, 50);
     std::mt19937_64 rng(kSeed);
     CHECK_THROWS_WITH_AS(sampler.sample(rng), doctest::Contains("50 proposals in a row were rejected"), UserError);
     CHECK(sampler.rejected() == 50);
@@ -87,7 +87,7 @@ TEST_SUITE("constrained_sampling") {
 
     // The message names the space, so a run with several can tell which.
     try {
-      ConstrainedSampler(space, [](const DecodedNetwork&) { return false; }, 50).sample(rng);
+      ConstrainedSampler(space, [](const Genome&, const DecodedNetwork&) { return false; }, 50).sample(rng);
       FAIL("sample did not give up");
     } catch (const UserError& e) {
       CHECK(contains(e.what(), "search space 'unas'"));
@@ -104,7 +104,7 @@ TEST_SUITE("constrained_sampling") {
     std::mt19937_64 rng(kSeed);
     ConstrainedSampler sampler(space, params_at_most(budget), 50);
     const Proposal small = sampler.sample(rng);
-    ConstrainedSampler none_fit(space, [](const DecodedNetwork&) { return false; }, 50);
+    ConstrainedSampler none_fit(space, [](const Genome&, const DecodedNetwork&) { return false; }, 50);
     CHECK_FALSE(none_fit.mutate(small.genome, rng).has_value());
     CHECK(none_fit.rejected() == 50);
     // Those rejections are not in a row for sample(): it still gets its 50.
@@ -116,7 +116,7 @@ TEST_SUITE("constrained_sampling") {
     // A local search walks through a network's neighbours; on its budgets most do not fit.
     const SearchSpace space = unas_space();
     std::mt19937_64 rng(kSeed);
-    ConstrainedSampler none_fit(space, [](const DecodedNetwork&) { return false; }, 50);
+    ConstrainedSampler none_fit(space, [](const Genome&, const DecodedNetwork&) { return false; }, 50);
     const Genome genome = space.sample(rng);
     for (int i = 0; i < 120; ++i) CHECK_FALSE(none_fit.consider(genome).has_value());
     CHECK(none_fit.rejected() == 120);
@@ -160,7 +160,7 @@ TEST_SUITE("constrained_sampling") {
                             {32, 32, 1}, 6);
     Genome all_pools(space.genome_size(), 1);  // index 1 of the kind choice is "pool"
     CHECK_THROWS_AS(space.decode(all_pools), SpaceDecodeError);
-    ConstrainedSampler sampler(space, [](const DecodedNetwork&) { return true; }, 1000);
+    ConstrainedSampler sampler(space, [](const Genome&, const DecodedNetwork&) { return true; }, 1000);
     std::mt19937_64 rng(kSeed);
     for (int i = 0; i < 20000; ++i) sampler.sample(rng);
     CHECK(sampler.accepted() == 20000);

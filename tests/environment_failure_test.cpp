@@ -5,6 +5,9 @@
 // does not exit 0.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -84,7 +87,7 @@ TEST_SUITE("environment_failure") {
       ++cancelled;
     });
     const Architecture arch = load_architecture(source_path("bench/networks/ds_cnn_small.json"));
-    for (int i = 0; i < 2; ++i) evaluator.submit(Candidate{i, {}, "c" + std::to_string(i), 0, arch, {}, {}, {}, 0, "search"});
+    for (int i = 0; i < 2; ++i) evaluator.submit(Candidate{i, {}, "c" + std::to_string(i), 0, arch, {}, {}, {}, 0, "search", std::nullopt, ""});
     std::string failure;
     int returned = 0;
     try {
@@ -96,6 +99,26 @@ TEST_SUITE("environment_failure") {
     CHECK(contains(failure, "No space left on device"));
     CHECK(cancelled == 1);  // the other evaluation was stopped before the error was reported
     CHECK(evaluator.outstanding() == 0);
+  }
+
+  TEST_CASE("a second nas-run on a run directory that a first one writes is refused") {
+    TempDir dir;
+    const std::string run = dir.file("run");
+    write_text(dir.file("run.json"), resume_config("nsga2", run).dump(2));
+    {
+      BackgroundNasRun first("'" + dir.file("run.json") + "' --threads 1", dir.file("first.log"));
+      REQUIRE(first.wait_until([&] { return count_file_lines(run + "/history.jsonl") >= 1; }));
+      const CommandResult second = run_nas_run("resume '" + run + "'");
+      CHECK(second.exit_code == 2);
+      CHECK_MESSAGE(contains(second.output, run + ": another nas-run (process "), second.output);
+      CHECK(std::count(second.output.begin(), second.output.end(), '\n') == 1);
+      CHECK(run_nas_run("report '" + run + "'").exit_code == 0);  // reading needs no lock
+      first.signal(SIGINT);
+      CHECK(first.wait() == 0);
+    }
+    // The lock went with the process: the run resumes.
+    const CommandResult resumed = run_nas_run("resume '" + run + "' --log-level warn");
+    CHECK_MESSAGE(resumed.exit_code == 0, resumed.output);
   }
 
   TEST_CASE("a run that ends without a model to deploy exits 4 and says why") {

@@ -1,16 +1,21 @@
 // This file implements the tests of report.html (search/run_report.hpp, `nas-run report`):
 // a tiny real search and its report, rendered in headless Chromium (Debian's chromium);
-// a synthetic 500-candidate history for size and speed; run directories with fields
-// missing; bad input. The SVG module's ticks are checked directly.
+// a search whose rejected networks are drawn; a synthetic 500-candidate history with a
+// full rejected.jsonl for size and speed; run directories with fields missing; bad input.
+// The SVG module's ticks are checked directly; the progress series in report_series_test.
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <regex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "search/history.hpp"
+#include "search/rejection_log.hpp"
+#include "search/report_data.hpp"
 #include "search/report_hypervolume.hpp"
 #include "search/report_svg.hpp"
 #include "tests/test_support.hpp"
@@ -111,7 +116,20 @@ nlohmann::json synthetic_record(int i) {
           {"stage", i < 480 ? "search" : "final"}, {"fidelity", {{"epochs", i < 480 ? 1 : 6}, {"train_samples", 4000}}},
           {"status", "ok"}, {"train_loss", 0.5}, {"train_accuracy", accuracy}, {"val_accuracy", accuracy + 0.01},
           {"test_accuracy", accuracy}, {"train_seconds", 0.6}, {"images_per_second", 9000.0},
-          {"val_accuracy_int8", accuracy}, {"test_accuracy_int8", accuracy - 0.01}};
+          {"val_accuracy_int8", accuracy}, {"test_accuracy_int8", accuracy - 0.01},
+          {"finished_at", history_timestamp(std::chrono::system_clock::time_point(std::chrono::seconds(1796685154 + 7 * i)))},
+          {"proposals_so_far", {{"accepted", i + 1}, {"rejected", 3 * i}, {"duplicates", i / 10}}}};
+}
+
+// One rejected.jsonl line as RejectionLog writes it.
+nlohmann::json synthetic_rejection(int i) {
+  nlohmann::json costs;
+  for (const char* mcu : {"STM32F746", "nRF52840"})
+    costs[mcu] = {{"runtime", "tflm-cmsis-nn"}, {"flash_bytes", 300000.0 + 50.0 * i}, {"model_bytes", 275000.0},
+                  {"ram_bytes", 33000.0 + 100.0 * (i % 500)}, {"latency_ms", 20.0 + 0.01 * i}, {"energy_uj", nullptr},
+                  {"fits", false}};
+  return {{"id", "r" + fmt_id(i)}, {"genome", {i % 3, i % 5}}, {"costs", costs}, {"proposing", i / 4},
+          {"reason", "STM32F746: peak RAM 32.2 KB over the budget of 28.8 KB"}};
 }
 
 }  // namespace
@@ -169,9 +187,30 @@ TEST_SUITE("report") {
     CHECK(contains(html, "id=\"trial-1\""));
     CHECK(contains(html, "class=\"buf\""));  // an arena timeline
     CHECK(contains(html, "export/"));        // links to exported files
-    // Each target: three plots with points; the progress plot; one arena plan per model and target.
+    // Each target: three plots with points; progress against evaluations and against wall
+    // time, the feasible share, the hypervolume; one arena plan per model and target.
     const auto plots = plots_of(html);
-    CHECK(plots.size() >= 2 * 3 + 1 + 2);
+    CHECK(plots.size() >= 2 * 3 + 4 + 2);
+    for (const char* progress : {"against evaluations\"", "against wall time\"", "feasible share of the proposals",
+                                 "hypervolume of the feasible"}) {
+      const auto plot = std::find_if(plots.begin(), plots.end(), [&](const std::string& p) { return contains(p, progress); });
+      REQUIRE_MESSAGE(plot != plots.end(), progress);
+      CHECK_MESSAGE(count_of(*plot, "<circle") >= 4, progress);  // a point per evaluation (or sample)
+    }
+    // Every history line says when it finished and, in the search, what the proposals were so far.
+    const auto history = read_history(dir.file("run/history.jsonl"));
+    for (const auto& record : history) {
+      CHECK(parse_history_timestamp(record.value("finished_at", "")).has_value());
+      CHECK(record.contains("proposals_so_far") == (record["stage"] == "search"));
+    }
+    // The RP2040's 16 KB reject some networks: they are logged and drawn below the plots.
+    const nlohmann::json checkpoint = nlohmann::json::parse(read_text(dir.file("run/checkpoint.json")));
+    if (checkpoint["source"]["rejected"].get<int>() > 0) {
+      CHECK(!read_history(dir.file("run/rejected.jsonl")).empty());
+      CHECK(contains(html, "class=\"pr\""));
+    } else {
+      MESSAGE("no network was rejected before training in this run");
+    }
     for (const std::string& plot : plots) {
       INFO(plot.substr(0, 300));
       CHECK((contains(plot, "<circle") || contains(plot, "class=\"buf")));
@@ -196,6 +235,31 @@ TEST_SUITE("report") {
     CHECK(fs::file_size(png) > 10000);
     // HWNAS_REPORT_SCREENSHOT=path keeps the screenshot (for the README).
     if (const char* keep = std::getenv("HWNAS_REPORT_SCREENSHOT")) fs::copy_file(png, keep, fs::copy_options::overwrite_existing);
+  }
+
+  TEST_CASE("networks rejected before training go to rejected.jsonl and are drawn below the front plots") {
+    TempDir dir("report-rejected");
+    nlohmann::json config = tiny_config(dir.file("run"), "");
+    config["targets"][1]["max_latency_ms"] = 3;  // the RP2040 rejects the slower half of the space
+    write_text(dir.file("config.json"), config.dump(2));
+    const CommandResult run = run_nas_run("'" + dir.file("config.json") + "' --log-level warn --threads 2");
+    INFO(run.output);
+    REQUIRE(run.exit_code == 0);
+    const nlohmann::json checkpoint = nlohmann::json::parse(read_text(dir.file("run/checkpoint.json")));
+    const auto rejected = read_history(dir.file("run/rejected.jsonl"));
+    REQUIRE(!rejected.empty());
+    CHECK(int64_t(rejected.size()) <= checkpoint["source"]["rejected"].get<int64_t>());
+    std::set<std::string> ids;
+    for (const auto& r : rejected) {
+      CHECK(ids.insert(r["id"].get<std::string>()).second);  // each once
+      CHECK(r["genome"].is_array());
+      CHECK(r["costs"]["RP2040"]["fits"] == false);
+      CHECK(r["costs"]["RP2040"]["latency_ms"].get<double>() > 3 * 0.9);
+      CHECK(contains(r["reason"].get<std::string>(), "RP2040: latency"));
+    }
+    const std::string html = read_text(dir.file("run/report.html"));
+    CHECK(count_of(html, "class=\"pr\"") > rejected.size());  // on every plot with a latency, RAM and flash axis
+    CHECK(contains(html, "rejected before training: " + rejected[0]["id"].get<std::string>()));
   }
 
   TEST_CASE("the hypervolume curve is the hypervolume of the feasible evaluations so far") {
@@ -236,6 +300,10 @@ TEST_SUITE("report") {
                          {"front", front}});
     write_text(run + "/pareto.json", nlohmann::json{{"targets", targets}}.dump());
     write_text(run + "/run.log", "[info] initial network " + fmt_id(0) + ": base.json (1000 parameters, 1 MACs)\n");
+    // As many rejected networks as a run logs at most.
+    std::string rejections;
+    for (int i = 0; i < RejectionLog::kMaxLines; ++i) rejections += synthetic_rejection(i).dump() + "\n";
+    write_text(run + "/rejected.jsonl", rejections);
 
     const auto start = Clock::now();
     const CommandResult r = run_nas_run("report '" + run + "'");
@@ -254,6 +322,8 @@ TEST_SUITE("report") {
     REQUIRE(dom.exit_code == 0);
     check_sections(dom.output);
     CHECK(count_of(dom.output, "id=\"trial-") == 500);
+    CHECK(count_of(dom.output, "class=\"pr\"") > 500);
+    CHECK(contains(dom.output, "against wall time"));
     CHECK(contains(dom.output, "(baseline)"));
   }
 
@@ -287,6 +357,10 @@ TEST_SUITE("report") {
     CHECK(contains(html, "<td>-</td>"));
     CHECK(contains(html, "summary.json could not be read"));
     CHECK(contains(html, "cost_report.json: per-layer costs are missing"));
+    // No finish times, proposal counts or rejected.jsonl (a run of an older version).
+    CHECK(contains(html, "Against wall time: - (no history line records when it finished"));
+    CHECK(contains(html, "Feasible share over the search: - "));
+    CHECK(contains(html, "has no rejected.jsonl"));
   }
 
   TEST_CASE("nas-run report on bad input: one line, exit 2") {

@@ -21,7 +21,7 @@ inline std::map<std::pair<int, int>, nlohmann::json> comparable_history(const st
   std::map<std::pair<int, int>, nlohmann::json> out;
   for (std::string line; std::getline(in, line);) {
     nlohmann::json record = nlohmann::json::parse(line);
-    for (const char* timing : {"train_seconds", "images_per_second", "int8_seconds", "qat_seconds"})
+    for (const char* timing : {"train_seconds", "images_per_second", "int8_seconds", "qat_seconds", "finished_at"})
       record.erase(timing);
     const std::pair<int, int> key{record["index"].get<int>(), record["rung"].get<int>()};
     CHECK_MESSAGE(out.count(key) == 0, "candidate ", key.first, " evaluated twice at rung ", key.second);

@@ -19,7 +19,7 @@ Candidate trained(int index, double accuracy, double latency_ms) {
   CostEstimate costs;
   costs.latency_ms = latency_ms;
   Candidate c{index, {}, "id" + std::to_string(index), 0, std::move(arch), {{"MCU", "rt", costs, true}}, {}, {}, 0,
-              "search"};
+              "search", std::nullopt, ""};
   c.scores.status = EvaluationStatus::kOk;
   c.scores.train.ok = true;
   c.scores.int8.ok = true;

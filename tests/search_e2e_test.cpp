@@ -49,6 +49,7 @@ std::map<int, nlohmann::json> comparable(const std::vector<nlohmann::json>& hist
     record.erase("images_per_second");
     record.erase("int8_seconds");
     record.erase("qat_seconds");
+    record.erase("finished_at");
     out[record["index"].get<int>()] = record;
   }
   return out;

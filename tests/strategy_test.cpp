@@ -18,7 +18,7 @@ namespace {
 SearchSpace unas_space() { return bind_shipped({"unas.json", {28, 28, 1}, 10}); }
 
 NetworkPredicate params_at_most(int64_t budget) {
-  return [budget](const DecodedNetwork& n) { return n.arch.total_params() <= budget; };
+  return [budget](const Genome&, const DecodedNetwork& n) { return n.arch.total_params() <= budget; };
 }
 
 SearchConfig evolution_config(StrategyKind kind) {

@@ -78,7 +78,9 @@ class ByteReader {
     const uint64_t n = u64();
     if (n > (m_bytes.size() - m_pos) / sizeof(T)) fail("a count of " + std::to_string(n) + " past the end");
     std::vector<T> v(static_cast<size_t>(n));
-    std::memcpy(v.data(), m_bytes.data() + m_pos, size_t(n) * sizeof(T));
+    // An empty vector's data() may be null, and memcpy with a null pointer is undefined even
+    // for 0 bytes (UBSan reports it).
+    if (n != 0) std::memcpy(v.data(), m_bytes.data() + m_pos, size_t(n) * sizeof(T));
     m_pos += size_t(n) * sizeof(T);
     return v;
   }
