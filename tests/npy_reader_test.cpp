@@ -308,6 +308,10 @@ TEST_SUITE("npy_reader") {
                    "labels have shape (3, 2), expected (N,) or (N, 1)"));
     CHECK(contains(labels_error(npy_file("<i8", {3}, i64({0, 1000, 2}))), "label 1 is 1000, expected 0 to 999"));
     CHECK(contains(labels_error(npy_file("|i1", {3}, bytes_of<int8_t>({0, 1, -1}))), "label 2 is -1"));
+    // A label near 2^63 (found by fuzzing: the message converted the double back to int64).
+    std::string huge = i64({0, 0, 2});
+    for (int b = 0; b < 8; ++b) huge[size_t(8 + b)] = char(b == 7 ? 0x7f : 0xff);
+    CHECK(contains(labels_error(npy_file("<i8", {3}, huge)), "label 1 is 9223372036854775808, expected 0 to 999"));
     write_text(dir.file("y.npy"), npy_file("|u1", {3}, u8({2, 0, 1})));
     CHECK(hwnas::read_npy_dataset(dir.file("x.npy"), dir.file("y.npy")).y == std::vector<int32_t>{2, 0, 1});
     write_text(dir.file("nan.npy"), npy_file("<f8", {3, 2}, bytes_of<double>({1, 2, 3, std::nan(""), 5, 6})));

@@ -101,8 +101,10 @@ std::vector<int32_t> to_labels(const NumericArray& a, const std::string& path, i
   for (size_t i = 0; i < y.size(); ++i) {
     const double v = a.value(i);
     if (v < 0 || v > max_label) {
-      throw DataError(path, "label " + std::to_string(i) + " is " + std::to_string(int64_t(v)) + ", expected 0 to " +
-                                std::to_string(max_label));
+      // Printed from the double: an int64 label near 2^63 does not convert back to int64.
+      char found[32];
+      std::snprintf(found, sizeof found, "%.0f", v);
+      throw DataError(path, "label " + std::to_string(i) + " is " + found + ", expected 0 to " + std::to_string(max_label));
     }
     y[i] = int32_t(v);
   }
