@@ -142,7 +142,8 @@ class Importer {
     if (t.buffer == 0 || t.buffer >= m_buffers.size()) m_reader.fail(what + " is not a constant tensor");
     const std::vector<uint8_t> bytes = m_reader.bytes(m_buffers[t.buffer]);
     std::vector<int32_t> values(bytes.size() / 4);
-    std::memcpy(values.data(), bytes.data(), values.size() * 4);
+    // An empty vector's data() may be null, which memcpy must not get even for 0 bytes.
+    if (!values.empty()) std::memcpy(values.data(), bytes.data(), values.size() * 4);
     return values;
   }
 

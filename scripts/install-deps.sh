@@ -11,7 +11,12 @@
 #           qemu-system-arm (the generated C runs on emulated Cortex-M boards), Node.js
 #           and, from npm, onnxruntime-node into tests/onnx/ (ONNX Runtime runs the
 #           exported models), and Slurm (slurmctld, slurmd, munge) for the test of the batch
-#           scripts on a one-node cluster. --no-install-recommends below keeps the Arm set
+#           scripts on a one-node cluster; clang 16 with its sanitizer and libFuzzer runtimes
+#           (clang-16, libclang-rt-16-dev) and llvm-symbolizer (llvm-16) for the sanitizer
+#           stage (scripts/sanitizers.sh; clang 16 is Debian 12's first clang that compiles
+#           our C++20: lambdas capturing structured bindings), and the Debian source package
+#           of the installed oneTBB, unpacked (dpkg-dev) into build/tbb-tsan/src: the TSan
+#           stage builds it with -fsanitize=thread. --no-install-recommends below keeps the Arm set
 #           near 800 MB (with recommends apt adds 3 GB). The .tflite exports are checked
 #           in two independent runtimes: Debian's Arm NN 20.08 (TfLite parser + CpuRef
 #           backend) and TF Lite 2.2's C library, taken from the npm tarball node-tflite@0.0.2
@@ -29,19 +34,20 @@ build_pkgs=(g++ cmake make pkg-config zlib1g-dev libeigen3-dev libtbb-dev nlohma
             libflatbuffers-dev)
 dataset_pkgs=(dataset-fashion-mnist)
 test_pkgs=(python3-onnx gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm slurmctld slurmd slurm-client munge
-           libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22 chromium)
+           libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22 chromium clang-16 libclang-rt-16-dev llvm-16
+           dpkg-dev)
 # Node.js and npm from Debian, unless a node and npm are already on the PATH.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then test_pkgs+=(nodejs npm); fi
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 wanted=()
-want_npm=0
+want_test=0
 [ $# -eq 0 ] && set -- build
 for profile in "$@"; do
   case "$profile" in
     build) wanted+=("${build_pkgs[@]}") ;;
     run) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}") ;;
-    test) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}" "${test_pkgs[@]}"); want_npm=1 ;;
+    test) wanted+=("${build_pkgs[@]}" "${dataset_pkgs[@]}" "${test_pkgs[@]}"); want_test=1 ;;
     torch) wanted+=(python3-torch) ;;
     python) wanted+=(python3) ;;
     *) echo "install-deps.sh: unknown profile '$profile' (expected build, run, test, torch or python)" >&2; exit 2 ;;
@@ -60,7 +66,7 @@ done
 # ONNX Runtime for the exporter tests, from npm (tests/onnx/package.json pins it). The skip
 # keeps its install script from fetching CUDA binaries outside npm; the CPU build is bundled.
 install_onnxruntime() {
-  [ "$want_npm" = 1 ] || return 0
+  [ "$want_test" = 1 ] || return 0
   [ -d "$root/tests/onnx/node_modules/onnxruntime-node" ] && return 0
   echo "install-deps: installing onnxruntime-node into tests/onnx (npm)"
   (cd "$root/tests/onnx" && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error)
@@ -74,7 +80,7 @@ tflite_pkg="node-tflite@0.0.2"
 tflite_tgz="node-tflite-0.0.2.tgz"
 tflite_integrity="sha512-YdPBblO2Ey1WS4ubvSsNt2Xf3AjSs9hqPmYkCbZWv0+ZWDsx2mfsL5XjdQdwM9v2+zF7qo8E3gKhqwBY/1fCtQ=="
 install_tflite() {
-  [ "$want_npm" = 1 ] || return 0
+  [ "$want_test" = 1 ] || return 0
   local dir="$root/tests/tflite"
   [ -f "$dir/package/tflite/linux_x86_64/libtensorflowlite_c.so" ] && return 0
   echo "install-deps: fetching $tflite_pkg into tests/tflite (npm pack)"
@@ -99,10 +105,56 @@ install_tflite() {
   rmdir "$dir/package.partial"
 }
 
+# The source of the installed oneTBB, for the ThreadSanitizer stage: Debian's libtbb is not
+# built with -fsanitize=thread, and TSan cannot see the ordering its scheduler gives
+# (scripts/sanitizers.sh builds this source into build/tbb-tsan). It comes from the
+# machine's own Debian mirrors, through apt-get source so that the Sources index signed by
+# the Debian archive key vouches for every file. apt reads a sources list of our own,
+# deb-src lines for the mirrors and suites the machine's Debian packages come from, with
+# its own index and cache folders beside it: nothing under /etc/apt or /var changes, and a
+# deb-src line in sources.list.d could clash with the Signed-By of the machine's entries.
+install_tbb_source() {
+  [ "$want_test" = 1 ] || return 0
+  local dir="$root/build/tbb-tsan" version
+  version=$(dpkg-query -W -f='${source:Version}' libtbb-dev)
+  [ -f "$dir/src/CMakeLists.txt" ] && [ "$(cat "$dir/src-version" 2>/dev/null)" = "$version" ] && return 0
+  echo "install-deps: fetching Debian's onetbb $version source into build/tbb-tsan/src (apt-get source)"
+  local apt="$dir/apt"
+  rm -rf "$apt" "$dir/src" "$dir/src-version"
+  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/download"
+  # The machine's own entries (read from its apt configuration, downloaded or not) for this
+  # Debian release's suites: other repositories (Node.js, vendors) have no onetbb source.
+  local codename
+  codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+  apt-get indextargets --no-release-info --format '$(REPO_URI) $(RELEASE)' 'Target-Of: deb' \
+      'Identifier: Packages' 'Component: main' | sort -u |
+    awk -v c="$codename" '$2 == c || $2 == c "-updates" || $2 == c "-security" { print "deb-src", $1, $2, "main" }' \
+      >"$apt/sources.list"
+  if [ ! -s "$apt/sources.list" ]; then
+    echo "install-deps: apt knows no Debian mirror to take the onetbb source from (apt-get indextargets)" >&2
+    exit 1
+  fi
+  local opts=(-q -o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/nonexistent
+              -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache" -o Debug::NoLocking=1)
+  apt-get "${opts[@]}" update >/dev/null
+  # The version the installed headers and library come from; apt-get source checks the
+  # files' hashes against the signed index and unpacks them with Debian's patches.
+  local out
+  if ! out=$(cd "$apt/download" && apt-get "${opts[@]}" source "onetbb=$version" 2>&1); then
+    echo "$out" >&2
+    echo "install-deps: apt-get source onetbb=$version failed (mirrors: $apt/sources.list)" >&2
+    exit 1
+  fi
+  mv "$apt/download"/onetbb-*/ "$dir/src"
+  echo "$version" >"$dir/src-version"
+  rm -rf "$apt"
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all packages present"
   install_onnxruntime
   install_tflite
+  install_tbb_source
   exit 0
 fi
 
@@ -116,3 +168,4 @@ $SUDO apt-get update -q
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 install_onnxruntime
 install_tflite
+install_tbb_source

@@ -68,7 +68,7 @@ hwnas::DatasetConfig csv_config(const TempDir& dir) {
 }  // namespace
 
 TEST_SUITE("csv_reader") {
-  TEST_CASE("the label column by default, by name or by index; with or without a header") {
+  TEST_CASE("the label column by default, by name or by index, with or without a header") {
     TempDir dir("csv");
     write_text(dir.file("a.csv"), "f0,f1,label\n1.5,-2,0\n3e2,+4,2\n");
     const Dataset a = read_csv_dataset(dir.file("a.csv"), {});

@@ -178,7 +178,7 @@ void check_profiling_build(const Architecture& arch, const DatasetSplits& data, 
 }  // namespace
 
 TEST_SUITE("firmware") {
-  TEST_CASE("the profiling build prints a per-layer table nas-run calibrate reads; QEMU counts each layer's instructions") {
+  TEST_CASE("the profiling build prints a per-layer table nas-run calibrate reads, QEMU counts each layer's instructions") {
     const DatasetSplits data = load_dataset(fashion_mnist_config(200, 10), 1);
     for (const char* file : {"tests/firmware/plain_cnn_m0.json", "bench/networks/ds_cnn_small.json",
                              "bench/networks/mobilenet_v2_small.json"})

@@ -49,7 +49,7 @@ TEST_SUITE("report") {
       CHECK_MESSAGE(!parse_history_timestamp(bad).has_value(), bad);
   }
 
-  TEST_CASE("the progress series: best against wall time, feasible share, rejected networks; old runs give none") {
+  TEST_CASE("the progress series: best against wall time, feasible share, rejected networks, old runs give none") {
     TempDir dir("report-series");
     const std::string run = dir.file("run");
     fs::create_directories(run);

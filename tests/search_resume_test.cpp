@@ -46,7 +46,7 @@ TEST_SUITE("search_resume") {
     }
   }
 
-  TEST_CASE("SIGINT stops cleanly with exit 0 and says how to resume; the resumed run is identical") {
+  TEST_CASE("SIGINT stops cleanly with exit 0 and says how to resume, the resumed run is identical") {
     TempDir dir;
     const std::string straight = straight_run(dir, resume_config("nsga2", dir.file("straight")));
     const nlohmann::json config = resume_config("nsga2", dir.file("stopped"));
@@ -66,7 +66,7 @@ TEST_SUITE("search_resume") {
     check_same_run(straight, run);
   }
 
-  TEST_CASE("a changed config is refused on resume; a larger evaluation budget continues the run") {
+  TEST_CASE("a changed config is refused on resume, a larger evaluation budget continues the run") {
     TempDir dir;
     nlohmann::json config = resume_config("aging_evolution", dir.file("run"));
     for (const char* key : {"fidelity", "promotions", "promotion_eta"}) config["search"].erase(key);
@@ -102,7 +102,7 @@ TEST_SUITE("search_resume") {
     CHECK(r.exit_code == 2);
   }
 
-  TEST_CASE("initial architectures are evaluated first, in order; a resumed run repeats the straight one") {
+  TEST_CASE("initial architectures are evaluated first, in order, a resumed run repeats the straight one") {
     TempDir dir;
     // Two members of resume_config's space, written by hand: a 5x5 convolution of 4 at
     // stride 2, and a 3x3 convolution of 8 followed by a dense layer of 12.
@@ -191,7 +191,7 @@ TEST_SUITE("search_resume") {
     CHECK(summary["ranked_rung"] == 2);
   }
 
-  TEST_CASE("a fidelity's learning rate trains its rung; 0 or none means the recipe's") {
+  TEST_CASE("a fidelity's learning rate trains its rung, 0 or none means the recipe's") {
     // Rung-0 results of the same two candidates under three fidelities that differ only in
     // their learning rate: the recipe's rate given explicitly must train exactly as no
     // rate at all, another rate must not.
